@@ -1,0 +1,1 @@
+"""Repository-wide pytest configuration (fixtures live in tests/ and each app's tests/)."""

@@ -1,0 +1,1 @@
+"""Attain — sales performance management."""

@@ -1,0 +1,32 @@
+"""API authentication: per-user bearer tokens (stored hashed) and the browser session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from attain.accounts import services
+
+
+class ApiTokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>``; a revoked, expired or unknown token is refused (401)."""
+
+    openapi_description = "Per-user API token (Attain → profile → API tokens)."
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = services.api_token_authenticate(secret=token)
+        if user is None:
+            return None
+        request.user = user
+        return user
+
+
+class SessionCookieAuth(SessionAuth):
+    """The logged-in browser session; unsafe methods also need the CSRF token, as for any form."""
+
+    csrf = True
+
+
+api_auth = [ApiTokenAuth(), SessionCookieAuth()]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """Shared kernel: money, periods, errors, scope, audit, background jobs."""
+
+    name = "attain.core"
+    label = "core"
+    verbose_name = _("核心")

@@ -1,0 +1,124 @@
+"""Shared-kernel tables: the audit log, job progress and working-day calendars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Append-only: bulk update and delete are refused, so history cannot be rewritten through the ORM."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, in which request, with the values before and after."""
+
+    occurred_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(_("操作人名称"), max_length=200, blank=True, default="")
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, db_index=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True, default="")
+    before = models.JSONField(_("变更前"), null=True, blank=True)
+    after = models.JSONField(_("变更后"), null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=500, blank=True, default="")
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, default="")
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "occurred_at"], name="core_audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit events are append-only")
+
+
+class JobProgress(models.Model):
+    """Progress of one background job (a django-tasks result), reported by the job as it runs."""
+
+    task_id = models.CharField(_("任务编号"), max_length=64, unique=True)
+    label = models.CharField(_("名称"), max_length=200, blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    done = models.PositiveBigIntegerField(_("已完成"), default=0)
+    total = models.PositiveBigIntegerField(_("总量"), null=True, blank=True)
+    message = models.CharField(_("消息"), max_length=500, blank=True, default="")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("任务进度")
+        verbose_name_plural = _("任务进度")
+
+    def __str__(self) -> str:
+        return f"{self.label or self.task_id}: {self.done}/{self.total or '?'}"
+
+
+class WorkCalendar(models.Model):
+    """A working-day calendar: a weekly pattern plus dated exceptions (holidays and make-up working days)."""
+
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    # ISO weekdays (1 = Monday … 7 = Sunday) that are normally worked, e.g. "12345".
+    working_weekdays = models.CharField(_("工作日（周）"), max_length=7, default="12345")
+    is_default = models.BooleanField(_("默认"), default=False)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDay(models.Model):
+    """A dated exception to a calendar's weekly pattern: a holiday off, or a make-up working day (调休)."""
+
+    calendar = models.ForeignKey(WorkCalendar, verbose_name=_("日历"), on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("日期"))
+    is_working_day = models.BooleanField(_("上班"))
+    name = models.CharField(_("说明"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("日历例外日")
+        verbose_name_plural = _("日历例外日")
+        ordering = ["calendar_id", "date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="core_calendarday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}"

@@ -1,0 +1,1 @@
+"""Settings: ``base`` (shared), ``test`` (pytest), ``production`` (deploy). Chosen by DJANGO_SETTINGS_MODULE."""

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
 
     name = "attain.accounts"
     label = "accounts"
-    verbose_name = _("账户")
+    verbose_name = _("Accounts")

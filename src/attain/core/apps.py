@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
 
     name = "attain.core"
     label = "core"
-    verbose_name = _("核心")
+    verbose_name = _("Core")

@@ -22,31 +22,31 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """Who did what to which object, when, in which request, with the values before and after."""
 
-    occurred_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
+        verbose_name=_("actor"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
     )
-    actor_label = models.CharField(_("操作人名称"), max_length=200, blank=True, default="")
-    action = models.CharField(_("操作"), max_length=64, db_index=True)
-    object_type = models.CharField(_("对象类型"), max_length=64, db_index=True)
-    object_id = models.CharField(_("对象编号"), max_length=64, db_index=True)
-    object_repr = models.CharField(_("对象"), max_length=200, blank=True, default="")
-    before = models.JSONField(_("变更前"), null=True, blank=True)
-    after = models.JSONField(_("变更后"), null=True, blank=True)
-    reason = models.CharField(_("原因"), max_length=500, blank=True, default="")
-    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, default="")
+    actor_label = models.CharField(_("actor name"), max_length=200, blank=True, default="")
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True, default="")
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True, default="")
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, default="")
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("审计事件")
-        verbose_name_plural = _("审计事件")
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "occurred_at"], name="core_audit_object")]
 
@@ -65,24 +65,24 @@ class AuditEvent(models.Model):
 class JobProgress(models.Model):
     """Progress of one background job (a django-tasks result), reported by the job as it runs."""
 
-    task_id = models.CharField(_("任务编号"), max_length=64, unique=True)
-    label = models.CharField(_("名称"), max_length=200, blank=True, default="")
+    task_id = models.CharField(_("task id"), max_length=64, unique=True)
+    label = models.CharField(_("name"), max_length=200, blank=True, default="")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("发起人"),
+        verbose_name=_("requested by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    done = models.PositiveBigIntegerField(_("已完成"), default=0)
-    total = models.PositiveBigIntegerField(_("总量"), null=True, blank=True)
-    message = models.CharField(_("消息"), max_length=500, blank=True, default="")
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    done = models.PositiveBigIntegerField(_("done"), default=0)
+    total = models.PositiveBigIntegerField(_("total"), null=True, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True, default="")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("任务进度")
-        verbose_name_plural = _("任务进度")
+        verbose_name = _("job progress")
+        verbose_name_plural = _("job progress")
 
     def __str__(self) -> str:
         return f"{self.label or self.task_id}: {self.done}/{self.total or '?'}"
@@ -91,15 +91,15 @@ class JobProgress(models.Model):
 class WorkCalendar(models.Model):
     """A working-day calendar: a weekly pattern plus dated exceptions (holidays and make-up working days)."""
 
-    code = models.CharField(_("编码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
     # ISO weekdays (1 = Monday … 7 = Sunday) that are normally worked, e.g. "12345".
-    working_weekdays = models.CharField(_("工作日（周）"), max_length=7, default="12345")
-    is_default = models.BooleanField(_("默认"), default=False)
+    working_weekdays = models.CharField(_("working weekdays"), max_length=7, default="12345")
+    is_default = models.BooleanField(_("default"), default=False)
 
     class Meta:
-        verbose_name = _("工作日历")
-        verbose_name_plural = _("工作日历")
+        verbose_name = _("work calendar")
+        verbose_name_plural = _("work calendars")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -109,14 +109,16 @@ class WorkCalendar(models.Model):
 class CalendarDay(models.Model):
     """A dated exception to a calendar's weekly pattern: a holiday off, or a make-up working day (调休)."""
 
-    calendar = models.ForeignKey(WorkCalendar, verbose_name=_("日历"), on_delete=models.CASCADE, related_name="days")
-    date = models.DateField(_("日期"))
-    is_working_day = models.BooleanField(_("上班"))
-    name = models.CharField(_("说明"), max_length=100, blank=True, default="")
+    calendar = models.ForeignKey(
+        WorkCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("date"))
+    is_working_day = models.BooleanField(_("working day"))
+    name = models.CharField(_("description"), max_length=100, blank=True, default="")
 
     class Meta:
-        verbose_name = _("日历例外日")
-        verbose_name_plural = _("日历例外日")
+        verbose_name = _("calendar exception day")
+        verbose_name_plural = _("calendar exception days")
         ordering = ["calendar_id", "date"]
         constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="core_calendarday_unique")]
 

@@ -7,7 +7,7 @@ class OrgConfig(AppConfig):
 
     name = "attain.org"
     label = "org"
-    verbose_name = _("组织")
+    verbose_name = _("Organisation")
 
     def ready(self) -> None:
         from attain.core.scope import register_resolver

@@ -17,20 +17,20 @@ class Unit(models.Model):
     prefix query (``path__startswith``), never recursion in Python. Services keep it in step with ``parent``.
     """
 
-    code = models.CharField(_("编码"), max_length=64, unique=True)
-    name = models.CharField(_("名称"), max_length=200)
-    kind = models.CharField(_("类型"), max_length=16, choices=UnitKind.choices, default=UnitKind.TEAM)
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices, default=UnitKind.TEAM)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单元"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    path = models.CharField(_("路径"), max_length=1024, db_index=True, editable=False, default="")
-    depth = models.PositiveSmallIntegerField(_("层级"), default=0, editable=False)
-    is_active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    path = models.CharField(_("path"), max_length=1024, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("组织单元")
-        verbose_name_plural = _("组织单元")
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("id")), name="org_unit_not_own_parent"),
@@ -43,25 +43,25 @@ class Unit(models.Model):
 class Person(models.Model):
     """Someone in the sales organisation; may or may not have a login (``user``)."""
 
-    employee_no = models.CharField(_("工号"), max_length=64, unique=True)
-    name = models.CharField(_("姓名"), max_length=200)
-    email = models.EmailField(_("邮箱"), blank=True, default="")
-    phone = models.CharField(_("电话"), max_length=32, blank=True, default="")
+    employee_no = models.CharField(_("employee number"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("登录账户"),
+        verbose_name=_("login account"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="person",
     )
-    hired_on = models.DateField(_("入职日期"), null=True, blank=True)
-    left_on = models.DateField(_("离职日期"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    hired_on = models.DateField(_("hired on"), null=True, blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("人员")
-        verbose_name_plural = _("人员")
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         ordering = ["employee_no"]
         constraints = [
             models.CheckConstraint(
@@ -81,17 +81,17 @@ class Membership(models.Model):
     same role in the same unit; services enforce both, so "who was in team T on a date" has one answer.
     """
 
-    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="memberships")
-    unit = models.ForeignKey(Unit, verbose_name=_("组织单元"), on_delete=models.PROTECT, related_name="memberships")
-    role = models.CharField(_("身份"), max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
-    valid_from = models.DateField(_("生效日期"))
-    valid_to = models.DateField(_("截止日期"), null=True, blank=True)
-    note = models.CharField(_("备注"), max_length=200, blank=True, default="")
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships")
+    unit = models.ForeignKey(Unit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("任职")
-        verbose_name_plural = _("任职")
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["person_id", "valid_from"]
         indexes = [
             models.Index(fields=["unit", "role", "valid_from"], name="org_membership_unit_role"),
@@ -112,19 +112,29 @@ class Membership(models.Model):
 class Territory(models.Model):
     """A sales territory (geography or account set), optionally owned by a unit; territories may nest."""
 
-    code = models.CharField(_("编码"), max_length=64, unique=True)
-    name = models.CharField(_("名称"), max_length=200)
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent territory"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     unit = models.ForeignKey(
-        Unit, verbose_name=_("负责单元"), null=True, blank=True, on_delete=models.PROTECT, related_name="territories"
+        Unit,
+        verbose_name=_("responsible unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="territories",
     )
-    is_active = models.BooleanField(_("启用"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("销售区域")
-        verbose_name_plural = _("销售区域")
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -134,13 +144,13 @@ class Territory(models.Model):
 class ProductLine(models.Model):
     """A product line: the grouping targets, credit rules and commission rates can be set on."""
 
-    code = models.CharField(_("编码"), max_length=64, unique=True)
-    name = models.CharField(_("名称"), max_length=200)
-    is_active = models.BooleanField(_("启用"), default=True)
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("产品线")
-        verbose_name_plural = _("产品线")
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
         ordering = ["code"]
 
     def __str__(self) -> str:

@@ -112,7 +112,7 @@ ATTAIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("ATTAIN_LOGIN_LOCKOUT_SECONDS"
 
 # --- Internationalisation
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("zh-hant", _("繁體中文")), ("en", _("English"))]
+LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")

@@ -21,9 +21,7 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_(
-            "Only for directors, HR and finance: empty means everything, otherwise only this unit and the units under it."
-        ),
+        help_text=_("Directors, HR and finance only: empty means all, else this unit and the units under it."),
     )
     preferred_language = models.CharField(
         _("interface language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/attain
 PROJECT_DIR = BASE_DIR.parent.parent  # repository root (or install prefix)

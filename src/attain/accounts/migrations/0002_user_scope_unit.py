@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='scope_unit',
-            field=models.ForeignKey(blank=True, help_text='Only for directors, HR and finance: empty means everything, otherwise only this unit and the units under it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='data scope (org unit)'),
+            field=models.ForeignKey(blank=True, help_text='Directors, HR and finance only: empty means all, else this unit and the units under it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='data scope (org unit)'),
         ),
         migrations.AddField(
             model_name='user',

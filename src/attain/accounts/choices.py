@@ -13,3 +13,13 @@ class Role(models.TextChoices):
     REP = "rep", _("Sales rep")
     HR = "hr", _("HR")
     FINANCE = "finance", _("Finance")
+
+
+class Capability(models.TextChoices):
+    """Something a role may do; data scope then limits *where* it may do it."""
+
+    ORG_VIEW = "org.view", _("View the organisation")
+    ORG_CHANGE = "org.change", _("Change the organisation")
+    USERS_MANAGE = "users.manage", _("Manage users")
+    JOBS_VIEW_ALL = "jobs.view_all", _("See everyone's background jobs")
+    AUDIT_VIEW = "audit.view", _("Read the audit log")

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "attain.core",
     "attain.accounts",
     "attain.org",
+    "attain.demo",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from attain.accounts.urls import home_urlpatterns
 from attain.api import api
 
 urlpatterns = [
@@ -11,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("attain.accounts.urls")),
     path("org/", include("attain.org.urls")),
+    path("", include(home_urlpatterns)),
     path("", include("attain.core.urls")),
 ]

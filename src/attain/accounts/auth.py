@@ -24,9 +24,17 @@ class ApiTokenAuth(HttpBearer):
 
 
 class SessionCookieAuth(SessionAuth):
-    """The logged-in browser session; unsafe methods also need the CSRF token, as for any form."""
+    """The logged-in browser session; unsafe methods also need the CSRF token, as for any form.
+
+    Without a session cookie there is nobody to authenticate, so the answer is 401 rather than a CSRF 403.
+    """
 
     csrf = True
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
 
 api_auth = [ApiTokenAuth(), SessionCookieAuth()]

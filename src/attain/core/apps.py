@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
     name = "attain.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from attain.core import jobs  # noqa: F401 - connects the job-progress signal receivers in every process

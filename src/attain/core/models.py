@@ -6,7 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from attain.core.choices import JobStatus
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -28,7 +31,8 @@ class AuditEvent(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The id is kept even after the user is deleted (no constraint, no SET NULL): audit rows never change.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
@@ -63,7 +67,11 @@ class AuditEvent(models.Model):
 
 
 class JobProgress(models.Model):
-    """Progress of one background job (a django-tasks result), reported by the job as it runs."""
+    """Progress of one background job (a django-tasks result), reported by the job as it runs.
+
+    Status and times mirror the task result (kept current by django-tasks signals) so that backends which
+    store no results, such as the immediate backend, still show what happened.
+    """
 
     task_id = models.CharField(_("task id"), max_length=64, unique=True)
     label = models.CharField(_("name"), max_length=200, blank=True, default="")
@@ -78,11 +86,18 @@ class JobProgress(models.Model):
     done = models.PositiveBigIntegerField(_("done"), default=0)
     total = models.PositiveBigIntegerField(_("total"), null=True, blank=True)
     message = models.CharField(_("message"), max_length=500, blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.READY)
+    enqueued_at = models.DateTimeField(_("enqueued at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("job progress")
         verbose_name_plural = _("job progress")
+        ordering = ["-enqueued_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "enqueued_at"], name="core_job_requester")]
 
     def __str__(self) -> str:
         return f"{self.label or self.task_id}: {self.done}/{self.total or '?'}"

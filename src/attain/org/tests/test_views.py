@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from attain.org.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tree_page(client, world, django_assert_max_num_queries):
+    client.force_login(world.director)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("org:tree") + "?as_of=2026-02-01")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "华北区" in body
+    assert "广州组" in body
+
+
+def test_tree_scoped_and_forbidden(client, world):
+    client.force_login(world.manager_a_user)
+    body = client.get(reverse("org:tree")).content.decode()
+    assert "北京一组" in body
+    assert "广州组" not in body
+    client.force_login(world.rep_a_user)
+    assert client.get(reverse("org:tree")).status_code == 403
+    client.logout()
+    assert client.get(reverse("org:tree")).status_code == 302
+
+
+def test_unit_page(client, world):
+    client.force_login(world.director)
+    response = client.get(reverse("org:unit_detail", args=[world.team_a.pk]) + "?as_of=2026-02-01")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "赵经理" in body
+    assert "张三" in body
+    client.force_login(world.manager_a_user)
+    assert client.get(reverse("org:unit_detail", args=[world.team_c.pk])).status_code == 404
+
+
+def test_person_pages(client, world, django_assert_max_num_queries):
+    client.force_login(world.admin)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("org:person_list") + "?q=张")
+    assert response.status_code == 200
+    assert "张三" in response.content.decode()
+    assert "李四" not in response.content.decode()
+    partial = client.get(reverse("org:person_list") + f"?unit={world.south.pk}", headers={"HX-Request": "true"})
+    assert "<html" not in partial.content.decode()
+    assert "王五" in partial.content.decode()
+    response = client.get(reverse("org:person_detail", args=[world.rep_a.pk]) + "?as_of=2026-02-01")
+    assert "赵经理" in response.content.decode()
+    client.force_login(world.rep_a_user)
+    assert client.get(reverse("org:person_detail", args=[world.rep_a.pk])).status_code == 200
+    assert client.get(reverse("org:person_detail", args=[world.rep_b.pk])).status_code == 404
+
+
+def test_export_downloads(client, world):
+    client.force_login(world.admin)
+    response = client.get(reverse("org:export", args=["xlsx"]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"PK")
+    response = client.get(reverse("org:export", args=["zip"]))
+    assert sorted(zipfile.ZipFile(io.BytesIO(response.content)).namelist()) == [
+        "memberships.csv",
+        "people.csv",
+        "units.csv",
+    ]
+    assert client.get(reverse("org:export", args=["pdf"])).status_code == 404
+
+
+def test_import_preview_then_commit(client, world):
+    client.force_login(world.hr)
+    upload = SimpleUploadedFile("people.csv", "工号,姓名\nE700,新同事\n".encode("gb18030"))
+    response = client.post(reverse("org:import"), {"file": upload})
+    assert response.status_code == 200
+    assert not Person.objects.filter(employee_no="E700").exists()
+    token = response.context["token"]
+    response = client.post(reverse("org:import"), {"token": token})
+    assert response.status_code == 302
+    assert Person.objects.get(employee_no="E700").name == "新同事"
+
+
+def test_import_errors_shown_and_forbidden(client, world):
+    client.force_login(world.hr)
+    upload = SimpleUploadedFile("org.xlsx", b"\x89PNG\r\n\x1a\n")
+    response = client.post(reverse("org:import"), {"file": upload})
+    assert response.status_code == 400
+    assert "not a readable Excel workbook" in response.content.decode() or response.context["error"].details
+    client.force_login(world.director)
+    assert client.get(reverse("org:import")).status_code == 403

@@ -77,9 +77,7 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(
-    chromium: Any, live_server: Any, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., Any]]:
+def new_page(chromium: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """``new_page(locale="en-US", viewport=DESKTOP)`` opens a page in a fresh context (own cookies).
 
     JavaScript errors on the page fail the test; a failing test saves a screenshot of every page it opened.

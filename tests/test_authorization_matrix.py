@@ -70,10 +70,7 @@ ADMIN_GET_REDIRECTS: dict[str, str] = {
 }
 # URL name → why a read-only page may answer an unsafe method with 2xx (it must still change nothing).
 # Each entry is a page that should be decorated with ``require_safe``; remove the entry when it is.
-UNSAFE_STATUS_EXEMPT: dict[str, str] = {
-    "home": "attain.core.views.home renders for POST too (needs @require_safe)",
-    "job_list": "attain.core.views.job_list renders for POST too (needs @require_safe)",
-}
+UNSAFE_STATUS_EXEMPT: dict[str, str] = {}
 # Routes where a signed-in user changes their own things (the change is limited to rows they own).
 SELF_SERVICE: dict[str, str] = {
     "accounts:logout": "ends the own session",
@@ -86,12 +83,7 @@ SELF_SERVICE: dict[str, str] = {
 }
 # (route, role) → why this is known to break the rules today. These cases are strict xfails: the day the
 # leak is fixed the test XPASSes and fails, so the entry must be removed.
-KNOWN_LEAKS: dict[tuple[str, str], str] = {
-    ("audit_list", "hr"): (
-        "the audit log is unscoped by design (attain.core.selectors.audit_event_list): audit.view shows events "
-        "about units outside a unit-scoped actor's subtree; decide whether to scope it"
-    ),
-}
+KNOWN_LEAKS: dict[tuple[str, str], str] = {}
 # (URL prefix, parameter name) → function(world) giving the value; for parameters no model name explains.
 PARAM_RESOLVERS: dict[tuple[str, str], Any] = {
     ("jobs/", "task_id"): lambda w: w.outside_job_id,

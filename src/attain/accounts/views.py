@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from attain.accounts import selectors as accounts_selectors
 from attain.accounts import services as accounts_services
@@ -269,6 +269,7 @@ def home_data(*, user: User, today: dt.date) -> HomeData:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The home page: what the user's role needs first (rep: self; manager: teams; others: the org)."""
     data = home_data(user=_current_user(request), today=timezone.localdate())

@@ -11,6 +11,7 @@ from attain.accounts.choices import Capability
 from attain.accounts.selectors import user_can
 from attain.core import periods
 from attain.core.models import AuditEvent, WorkCalendar
+from attain.core.scope import scope_for
 
 
 def fiscal_calendar() -> periods.FiscalCalendar:
@@ -53,11 +54,16 @@ def audit_event_list(
     actor_label: str | None = None,
     limit: int = 200,
 ) -> QuerySet[AuditEvent]:
-    """Newest audit events first, optionally for one object or actor; empty unless the actor may read the log."""
+    """Newest audit events first, optionally for one object or actor; empty unless the actor may read the log.
+
+    Events record before/after values of any object, so only an actor whose data scope is everything reads the
+    whole log; an actor limited to a subtree (e.g. HR of one region) reads only the events they caused.
+    """
     if not user_can(actor, Capability.AUDIT_VIEW):
         return AuditEvent.objects.none()
-    # Unscoped by org unit on purpose: reading the audit log is a capability of its own (audit.view).
     events = AuditEvent.objects.all()
+    if not scope_for(actor).is_all:
+        events = events.filter(actor_id=actor.pk)
     if object_type:
         events = events.filter(object_type=object_type)
     if object_id not in (None, ""):

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from attain.accounts.choices import Capability
 from attain.accounts.selectors import user_can
@@ -32,6 +33,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def job_list(request: HttpRequest) -> HttpResponse:
     """Background jobs the user started (all jobs with ``jobs.view_all``); refreshes while any is running."""
     job_views = jobs.job_list(actor=request.user)

@@ -103,8 +103,13 @@ def user_create(
     last_name: str = "",
     scope_unit: Any = None,
     person: Any = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Create a login with a role; without a password it cannot log in until one is set (SSO, API tokens)."""
+    """Create a login with a role; without a password it cannot log in until one is set (SSO, API tokens).
+
+    ``password_hash`` (from ``make_password``) lets bulk loaders hash a shared password once; it is never user
+    input, and with it ``password`` must be None.
+    """
     _require_user_manager(actor)
     username = (username or "").strip()
     if not username:
@@ -119,7 +124,11 @@ def user_create(
         field, messages = next(iter(exc.message_dict.items()))
         raise ValidationError(" ".join(messages), field=field) from exc
     _apply_role(user, role=role, scope_unit=scope_unit)
-    if password is None:
+    if password_hash is not None:
+        if password is not None:
+            raise ValidationError(_("Give a password or a password hash, not both."), field="password")
+        user.password = password_hash
+    elif password is None:
         user.set_unusable_password()
     else:
         _check_password(password, user=user)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Model, ProtectedError
 from django.utils import timezone
@@ -109,6 +110,11 @@ class DemoContext:
     counts: Counter[str] = field(default_factory=Counter)
     logins: list[DemoLogin] = field(default_factory=list)
     created: list[tuple[str, int]] = field(default_factory=list)
+    password_hash: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Hashed once: argon2 is slow on purpose, and every demo login shares the password.
+        self.password_hash = make_password(self.password)
 
     def record(self, instance: Model) -> None:
         """Remember a created row so ``demo_unload`` removes it (rows are removed in reverse order)."""
@@ -256,7 +262,7 @@ def _unique_username(stem: str, taken: set[str]) -> str:
 
 def _user_create(ctx: DemoContext, **kwargs: Any) -> Any:
     try:
-        user = account_services.user_create(actor=None, password=ctx.password, **kwargs)
+        user = account_services.user_create(actor=None, password_hash=ctx.password_hash, **kwargs)
     except ConflictError as exc:
         message = _("The demo cannot create the login “%(username)s”: %(reason)s") % {
             "username": kwargs["username"],
@@ -269,7 +275,7 @@ def _user_create(ctx: DemoContext, **kwargs: Any) -> Any:
 
 
 def _step_logins(ctx: DemoContext) -> None:
-    """Logins with the shared demo password: an administrator, HR, finance, every manager, and showcase reps."""
+    """Logins with the shared demo password for the administrator and everyone in post (leavers get none)."""
     taken: set[str] = {DEMO_ADMIN_USERNAME}
     admin = _user_create(ctx, username=DEMO_ADMIN_USERNAME, role=Role.ADMIN, first_name="Admin", last_name="Demo")
     ctx.users["admin"] = admin
@@ -278,7 +284,7 @@ def _step_logins(ctx: DemoContext) -> None:
     }
     units = {unit.code: unit for unit in ctx.units.values()}
     for person_plan in ctx.plan.people:
-        if not person_plan.has_login:
+        if not person_plan.has_login and person_plan.left_on is not None:
             continue
         role = _login_role(person_plan)
         user = _user_create(

@@ -28,9 +28,11 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 def _register_routers() -> None:
     from attain.accounts.api import router as accounts_router
     from attain.org.api import router as org_router
+    from attain.sales.api import router as sales_router
 
     api.add_router("/accounts/", accounts_router)
     api.add_router("/org/", org_router)
+    api.add_router("/sales/", sales_router)
 
 
 _register_routers()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("attain.accounts.urls")),
     path("org/", include("attain.org.urls")),
+    path("sales/", include("attain.sales.urls")),
     path("", include(home_urlpatterns)),
     path("", include("attain.core.urls")),
 ]

@@ -23,12 +23,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_filters",
     "ninja",
     "django_tasks",
     "django_tasks_db",
     "attain.core",
     "attain.accounts",
     "attain.org",
+    "attain.sales",
     "attain.demo",
 ]
 

@@ -56,10 +56,11 @@ class Command(BaseCommand):
         except ImportFileError as exc:
             errors = [
                 {"row": d.row, "column": d.column, "value": d.value, "message": d.message, "sheet": d.field}
-                for d in exc.details
+                for d in sorted(exc.details, key=lambda d: (d.field or "", d.row or 0, d.column or ""))
             ]
             if as_json:
-                payload = {"created": None, "updated": None, "unchanged": None, "errors": errors}
+                nothing = dict.fromkeys(("units", "people", "memberships"), 0)  # all-or-nothing: none written
+                payload = {"created": nothing, "updated": nothing, "unchanged": nothing, "errors": errors}
                 self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2))
             else:
                 self.stderr.write(exc.message)

@@ -35,6 +35,13 @@ class User(AbstractUser):
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
 
+    def get_full_name(self) -> str:
+        """Chinese names read family name first with no space (陈秀婷); others "Given Family"."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any("\u4e00" <= char <= "\u9fff" for char in first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
+
 
 class ApiToken(models.Model):
     """A per-user, revocable API token; only its SHA-256 digest is stored, the secret is shown once."""

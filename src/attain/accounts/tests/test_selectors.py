@@ -146,3 +146,11 @@ class TestUserScopeDescribe:
 
         with translation.override("en"):
             assert selectors.user_scope_describe(user=admin_user)
+
+
+def test_full_name_puts_a_chinese_family_name_first() -> None:
+    from attain.accounts.models import User
+
+    assert User(first_name="秀婷", last_name="陈").get_full_name() == "陈秀婷"
+    assert User(first_name="David", last_name="Wang").get_full_name() == "David Wang"
+    assert User(first_name="", last_name="").get_full_name() == ""

@@ -197,9 +197,11 @@ class HomeData:
     def shows_personal(self) -> bool:
         return self.role in {Role.REP, Role.MANAGER}
 
+    overview_for_manager: bool = False
+
     @property
     def shows_overview(self) -> bool:
-        return self.role in {Role.DIRECTOR, Role.HR, Role.FINANCE, Role.ADMIN}
+        return self.role in {Role.DIRECTOR, Role.HR, Role.FINANCE, Role.ADMIN} or self.overview_for_manager
 
     def chart(self, rows: list[HeadcountRow], series_name: str) -> dict[str, Any]:
         top = sorted(rows, key=lambda row: (-row.headcount, row.unit.path))[:OVERVIEW_CHART_LIMIT]
@@ -250,12 +252,20 @@ def home_data(*, user: User, today: dt.date) -> HomeData:
             data.teams = [
                 TeamCard(
                     unit=unit,
-                    members=list(org_selectors.unit_members_on(unit=unit, on=today, role=MembershipRole.MEMBER)),
+                    members=list(
+                        org_selectors.unit_members_on(
+                            unit=unit, on=today, role=MembershipRole.MEMBER, include_subtree=True
+                        )
+                    ),
                 )
                 for unit in org_selectors.units_managed_by(person=person, on=today)
             ]
     if data.shows_overview:
         _overview(user, data)
+    elif role == Role.MANAGER and any(team.unit.kind != UnitKind.TEAM for team in data.teams):
+        # A region (or branch) manager also gets the overview of the teams under them.
+        _overview(user, data)
+        data.overview_for_manager = True
     if role == Role.ADMIN:
         counts = dict(
             accounts_selectors.user_list(actor=user)

@@ -13,6 +13,9 @@ if "DATABASE_URL" not in os.environ:
 else:
     DATABASES = {"default": database_config(DATABASE_URL)}
 
+# Tests assert on the English source strings; the Chinese interface is covered by the catalogue tests and by
+# tests that ask for it (Accept-Language, or overriding LANGUAGE_CODE back to the product default zh-hans).
+LANGUAGE_CODE = "en"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 STORAGES = {

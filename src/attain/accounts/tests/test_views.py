@@ -34,7 +34,11 @@ def client() -> Client:
     return Client(headers={"Accept-Language": "en"})
 
 
-def test_default_language_is_simplified_chinese() -> None:
+def test_default_language_is_simplified_chinese(settings: Any) -> None:
+    from attain.settings import base
+
+    assert base.LANGUAGE_CODE == "zh-hans"
+    settings.LANGUAGE_CODE = base.LANGUAGE_CODE  # the test settings use English
     html = Client().get(LOGIN_URL).content.decode()
     assert '<html lang="zh-hans"' in html
     assert "登录" in html  # "Log in", already in Django's own catalogue

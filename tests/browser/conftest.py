@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,27 @@ def log_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_password", password)
     page.click("#login-form button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
+
+
+DEMO_SEED = 2026
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    """The loaded demo: its summary, and the showcase logins by kind (admin, director, team_manager, …)."""
+
+    summary: Any
+    logins: dict[str, Any]
+    password: str
+
+
+@pytest.fixture
+def demo_world(transactional_db: None) -> DemoWorld:
+    """The small demo company (fixed seed, as of today), loaded through the demo loader.
+
+    It loads in well under a second, so every test gets a fresh one instead of sharing state between tests.
+    """
+    from attain.demo.services import demo_load
+
+    summary = demo_load(size="small", seed=DEMO_SEED)
+    return DemoWorld(summary=summary, logins={login.kind: login for login in summary.logins}, password=summary.password)

@@ -234,8 +234,13 @@ def _overview(user: User, data: HomeData) -> None:
         regions = [unit for unit in units if unit.depth == top_depth]
     teams = [unit for unit in units if unit.kind == UnitKind.TEAM]
     data.total_headcount = sum(int(getattr(unit, "member_count", 0)) for unit in units)
-    data.regions = [HeadcountRow(unit=unit, headcount=headcount(unit)) for unit in regions]
-    data.team_rows = [HeadcountRow(unit=unit, headcount=headcount(unit)) for unit in teams]
+
+    def by_size(rows: list[HeadcountRow]) -> list[HeadcountRow]:
+        # Charts and tables list the largest first, in the same order.
+        return sorted(rows, key=lambda row: (-row.headcount, row.unit.path))
+
+    data.regions = by_size([HeadcountRow(unit=unit, headcount=headcount(unit)) for unit in regions])
+    data.team_rows = by_size([HeadcountRow(unit=unit, headcount=headcount(unit)) for unit in teams])
 
 
 def home_data(*, user: User, today: dt.date) -> HomeData:

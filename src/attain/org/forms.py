@@ -17,7 +17,9 @@ class AsOfForm(forms.Form):
     """The date the organisation is shown as of."""
 
     as_of = forms.DateField(
-        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label=_("As of"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
     )
 
 
@@ -38,7 +40,9 @@ class PersonFilterForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     on = forms.DateField(
-        label=_("On"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label=_("On"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
     )
 
     def __init__(self, *args: object, units: list[tuple[int, str]] | None = None, **kwargs: object) -> None:

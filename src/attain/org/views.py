@@ -50,10 +50,12 @@ def _require(request: HttpRequest, capability: str) -> User:
 
 
 def _as_of(request: HttpRequest) -> tuple[AsOfForm, dt.date]:
-    form = AsOfForm(request.GET or None)
     day = timezone.localdate()
+    form = AsOfForm(request.GET or None)
     if form.is_valid() and form.cleaned_data.get("as_of"):
         day = form.cleaned_data["as_of"]
+    elif not form.is_bound:
+        form = AsOfForm(initial={"as_of": day})  # the box shows the date the page shows
     return form, day
 
 

@@ -67,6 +67,8 @@ PUBLIC_ROUTES: dict[str, str] = {
 # URL name → why an administrator's GET is answered with a redirect (not to the login page).
 ADMIN_GET_REDIRECTS: dict[str, str] = {
     "accounts:login": "signed-in users are sent on to the home page",
+    "sales:import_map": "an upload token that isn't this session's goes back to the upload step",
+    "sales:import_preview": "an upload token that isn't this session's goes back to the upload step",
 }
 # URL name → why a read-only page may answer an unsafe method with 2xx (it must still change nothing).
 # Each entry is a page that should be decorated with ``require_safe``; remove the entry when it is.
@@ -89,9 +91,13 @@ PARAM_RESOLVERS: dict[tuple[str, str], Any] = {
     ("jobs/", "task_id"): lambda w: w.outside_job_id,
     ("org/export", "format"): lambda w: "xlsx",
     ("/api/v1/jobs/", "task_id"): lambda w: w.outside_job_id,
+    ("/api/v1/sales/webhooks/", "source"): lambda w: "authz-crm",
+    ("sales/import/jobs/", "task_id"): lambda w: w.outside_job_id,
+    ("sales/import/", "token"): lambda w: "authz-upload-token-of-nobody",
 }
 # Parameter / field names that name a model differently.
 NAME_ALIASES = {
+    "batches": "importbatch",
     "token": "apitoken",
     "tokens": "apitoken",
     "parent": "unit",

@@ -67,8 +67,7 @@ def test_catalogues_are_current_with_the_code(tmp_path: Path) -> None:
     copy = tmp_path / "attain"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("locale", "static", "__pycache__", "tests"))
     (tmp_path / "catalogue_settings.py").write_text(
-        "from attain.settings.test import *  # noqa\n"
-        f"LOCALE_PATHS = [{str(tmp_path / 'locale')!r}]\n"
+        f"from attain.settings.test import *  # noqa\nLOCALE_PATHS = [{str(tmp_path / 'locale')!r}]\n"
     )
     (tmp_path / "locale").mkdir()
     environment = {

@@ -114,7 +114,7 @@ class ApiTokenCreateForm(TablerFormMixin, forms.Form):
     expires_on = forms.DateField(
         label=_("Expires on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text=_("Leave empty for a token that does not expire."),
     )
 

@@ -149,3 +149,11 @@ def user_scope_describe(*, user: Any) -> str:
             "units": ", ".join(names)
         }
     return _("Your own data only.")
+
+
+def user_active_get(*, pk: int) -> User:
+    """The active user a background job runs for; a job whose user is gone or deactivated must not run."""
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None:
+        raise NotFoundError(_("The user this job runs for no longer exists or is inactive."))
+    return user

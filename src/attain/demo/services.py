@@ -30,6 +30,7 @@ from attain.core.audit import audit_record
 from attain.core.errors import ConflictError, ValidationError
 from attain.demo.company import SIZES, CompanyPlan, PersonPlan, company_plan
 from attain.demo.models import DemoLoad, DemoObject
+from attain.demo.sales import sales_facts_step, sales_facts_unload
 from attain.org import services as org_services
 from attain.org.choices import MembershipRole, UnitKind
 
@@ -343,6 +344,7 @@ DEMO_STEPS: list[DemoStep] = [
     _step_people,
     _step_events,
     _step_logins,
+    sales_facts_step,
 ]
 
 
@@ -380,7 +382,8 @@ def demo_unload() -> int:
     if load is None:
         return 0
     records = list(load.records.order_by("-id").values_list("model", "object_id"))
-    removed = 0
+    # Facts written through bulk paths are not recorded one by one: they carry source="demo" and go first.
+    removed = sales_facts_unload()
     # Delete model by model in reverse creation order; within a model, newest first and one at a time for
     # self-referencing trees (a child unit or territory is always newer than its parent).
     by_model: dict[str, list[int]] = {}

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -83,11 +83,11 @@ def unit_members(
 
 
 @router.post("/units", response={201: UnitOut})
-def unit_create(request: HttpRequest, payload: UnitIn) -> tuple[int, Unit]:
+def unit_create(request: HttpRequest, payload: UnitIn) -> Status[Unit]:
     actor = _actor(request)
     parent = selectors.unit_get(actor=actor, pk=payload.parent_id) if payload.parent_id else None
     unit = services.unit_create(actor=actor, code=payload.code, name=payload.name, kind=payload.kind, parent=parent)
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.get("/people", response=list[PersonOut])
@@ -110,7 +110,7 @@ def person_memberships(request: HttpRequest, pk: int) -> list[Membership]:
 
 
 @router.post("/people", response={201: PersonOut})
-def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]:
+def person_create(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     person = services.person_create(
         actor=_actor(request),
         employee_no=payload.employee_no,
@@ -119,11 +119,11 @@ def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]
         phone=payload.phone,
         hired_on=payload.hired_on,
     )
-    return 201, person
+    return Status(201, person)
 
 
 @router.post("/memberships", response={201: MembershipOut})
-def membership_add(request: HttpRequest, payload: MembershipIn) -> tuple[int, Membership]:
+def membership_add(request: HttpRequest, payload: MembershipIn) -> Status[Membership]:
     actor = _actor(request)
     person = selectors.person_get_placeable(actor=actor, pk=payload.person_id)
     unit = selectors.unit_get(actor=actor, pk=payload.unit_id)
@@ -136,17 +136,17 @@ def membership_add(request: HttpRequest, payload: MembershipIn) -> tuple[int, Me
         valid_to=payload.valid_to,
         note=payload.note,
     )
-    return 201, membership
+    return Status(201, membership)
 
 
 @router.post("/people/{pk}/transfer", response={201: MembershipOut})
-def person_transfer(request: HttpRequest, pk: int, payload: TransferIn) -> tuple[int, Membership]:
+def person_transfer(request: HttpRequest, pk: int, payload: TransferIn) -> Status[Membership]:
     """Move the person to another unit from ``on``; their current membership ends the day before."""
     actor = _actor(request)
     person = selectors.person_get(actor=actor, pk=pk)
     to_unit = selectors.unit_get(actor=actor, pk=payload.to_unit_id)
     membership = services.person_transfer(actor=actor, person=person, to_unit=to_unit, on=payload.on, note=payload.note)
-    return 201, membership
+    return Status(201, membership)
 
 
 @router.post("/import", response=ImportOut)

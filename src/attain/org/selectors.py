@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -313,3 +314,31 @@ def product_line_list(*, actor: User | None) -> QuerySet[ProductLine]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ProductLine.objects.none()
     return ProductLine.objects.order_by("code")
+
+
+# --- reference look-ups for bulk input ----------------------------------------------------------------------
+# Unscoped on purpose: importers and bulk writers resolve what a row *refers to* (a rep by employee number, a
+# unit or product line by code) before checking, row by row, that the actor may write facts for it.
+
+
+def person_reference() -> QuerySet[Person]:
+    """Every person, for resolving references in bulk input (scope is checked on what is written)."""
+    return Person.objects.all()
+
+
+def unit_reference() -> QuerySet[Unit]:
+    """Every org unit, for resolving unit codes in bulk input."""
+    return Unit.objects.all()
+
+
+def product_line_reference() -> QuerySet[ProductLine]:
+    """Every product line, for resolving product-line codes in bulk input."""
+    return ProductLine.objects.all()
+
+
+def member_spans(*, person_ids: Iterable[int] | None = None) -> QuerySet[Membership, tuple[Any, ...]]:
+    """(person_id, unit_id, valid_from, valid_to) of member memberships: which unit a rep was in on a date."""
+    spans = Membership.objects.filter(role=MembershipRole.MEMBER)
+    if person_ids is not None:
+        spans = spans.filter(person_id__in=list(person_ids))
+    return spans.values_list("person_id", "unit_id", "valid_from", "valid_to")

@@ -1,0 +1,1 @@
+"""Benchmarks: large data generators and timed imports (never part of the test suite; `make bench`)."""

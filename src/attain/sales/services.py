@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from attain.accounts.choices import Role
 from attain.core.audit import audit_record, model_snapshot
@@ -994,6 +995,16 @@ class BulkResult:
         }
 
 
+REFERENCE_LABELS = {
+    "person": _lazy("rep"),
+    "customer": _lazy("customer"),
+    "product": _lazy("product"),
+    "region": _lazy("region"),
+    "product_line": _lazy("product line"),
+    "stage": _lazy("stage"),
+}
+
+
 def _resolve(model: Any, row: dict[str, Any], name: str, *, lookup: str, alias_kind: str | None) -> Any:
     """The object a row refers to by ``<name>_id`` (primary key) or ``<name>`` (code / external id / alias).
 
@@ -1016,7 +1027,8 @@ def _resolve(model: Any, row: dict[str, Any], name: str, *, lookup: str, alias_k
         return None
     if obj is None:
         value = row.get(f"{name}_id", row.get(name))
-        raise ValidationError(_("Unknown %(name)s “%(value)s”.") % {"name": name, "value": value}, field=name)
+        label = REFERENCE_LABELS.get(name, name)
+        raise ValidationError(_("Unknown %(name)s “%(value)s”.") % {"name": label, "value": value}, field=name)
     return obj
 
 

@@ -7,9 +7,9 @@ Steps, each phase in its own process (Django binds one database per process):
    XLSX of its first ``--xlsx-rows`` rows;
 2. PostgreSQL (fresh database): reference data (reps, customers, products), then (a) raw ``COPY`` of the CSV
    into a bare table with the file's columns, (b) Attain's CSV import (``facts_import``, all validation),
-   (c) the XLSX import (under another source, so its rows are new), and a re-import of the CSV
-   (must create and update nothing);
-3. SQLite (fresh file): the same reference data and (d) Attain's CSV import;
+   (c) the XLSX import (under another source, so its rows are new; the read alone is timed too), and a
+   re-import of the CSV (must create and update nothing);
+3. SQLite (fresh file): the same reference data, (d) Attain's CSV import and the XLSX import;
 4. ``floor.py`` on the same data size.
 Prints one JSON object: rows/s per phase and the PostgreSQL import time as a multiple of raw COPY.
 """
@@ -112,6 +112,17 @@ def _timed_import(path: str, *, source: str) -> dict[str, Any]:
     }
 
 
+def _timed_read(path: str) -> dict[str, Any]:
+    """Reading alone (``reading.read_table``: the file to a frame of text cells), no checks and no writes."""
+    from attain.sales.io.reading import read_table
+
+    payload = Path(path).read_bytes()
+    started = time.perf_counter()
+    table = read_table(data=payload, filename=Path(path).name)
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 3), "rows_per_s": round(table.row_count / seconds) if seconds else 0}
+
+
 def _raw_copy(path: str) -> dict[str, Any]:
     from django.db import connection
 
@@ -161,8 +172,10 @@ def phase(args: argparse.Namespace) -> dict[str, Any]:
         result["csv_import"] = _timed_import(args.csv, source="bench")
     if connection.vendor == "postgresql":
         result["csv_reimport"] = _timed_import(args.csv, source="bench")
-        if args.xlsx:
-            result["xlsx_import"] = _timed_import(args.xlsx, source="bench-xlsx")
+    if args.xlsx:
+        result["xlsx_read"] = _timed_read(args.xlsx)
+        result["xlsx_import"] = _timed_import(args.xlsx, source="bench-xlsx")
+    if connection.vendor == "postgresql":
         copy_s = result["raw_copy"]["seconds"]
         result["import_vs_copy"] = round(result["csv_import"]["seconds"] / copy_s, 1) if copy_s else None
     return result
@@ -203,7 +216,7 @@ def run(
         if pg_url:
             result["postgresql"] = _child(pg_url, files["csv"], files["xlsx"], reps, profile("postgresql"))
         sqlite_url = f"sqlite:///{folder / 'bench.sqlite3'}"
-        result["sqlite"] = _child(sqlite_url, files["csv"], None, reps, profile("sqlite"))
+        result["sqlite"] = _child(sqlite_url, files["csv"], files["xlsx"], reps, profile("sqlite"))
     if floor:
         result["floor"] = data.run_floor(rows=rows, reps=reps)
     result["goals"] = goals(result)

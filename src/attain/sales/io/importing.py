@@ -135,7 +135,7 @@ def facts_import(
         return result
     report(table.row_count // 2, table.row_count, _("Writing"))
     try:
-        with transaction.atomic():
+        with sql.import_tuning(), transaction.atomic():
             batch = ImportBatch.objects.create(
                 kind=kind,
                 source=source,

@@ -188,13 +188,50 @@ def _tidy(headers: list[str], frame: pl.DataFrame, file_type: str) -> RawTable:
     return RawTable(headers=headers[:keep], frame=frame, file_type=file_type)
 
 
+# fastexcel writes a float cell as text with nine decimals ("12345678.119999999" for 12345678.12): such texts
+# are read back as the float they came from and written shortest-exact, like Python's repr.
+_NINE_DECIMALS = r"^-?\d+\.\d{9}$"
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"  # a date cell: the date alone, as before
+_TIME_ONLY = r"^1899-12-3[01] (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$"  # a time-formatted cell: the time alone
+
+
+def _excel_text(column: str) -> pl.Expr:
+    """fastexcel's text of a cell → the text :func:`cell_text` gives for the same cell (booleans 1/0)."""
+    text = pl.col(column)
+    exact = text.cast(pl.Float64, strict=False).cast(pl.String)
+    return (
+        pl.when(text.str.contains(_NINE_DECIMALS))
+        .then(exact)
+        .when(text.is_in(["-0", "false"]))
+        .then(pl.lit("0"))
+        .when(text == "true")
+        .then(pl.lit("1"))
+        .otherwise(text.str.replace(_MIDNIGHT, "${1}").str.replace(_TIME_ONLY, "${1}"))
+        .alias(column)
+    )
+
+
 def _read_workbook(data: bytes, filename: str) -> RawTable:
-    from python_calamine import CalamineWorkbook
+    """The first sheet, read column-wise by fastexcel (calamine) into text columns; rows numbered from A1."""
+    import fastexcel
 
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-        rows = workbook.get_sheet_by_name(names[0]).to_python(skip_empty_area=False) if names else []
-    except Exception:  # calamine raises several error types for a broken or foreign file
+        reader = fastexcel.read_excel(data)
+        if not reader.sheet_names:
+            raise _fail(_("The file is empty."), "empty")
+        sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
+        frame = sheet.to_polars()
+    except fastexcel.FastExcelError:  # a broken or foreign file
         raise _fail(_("“%(name)s” is not an Excel workbook.") % {"name": filename}, "not_excel", filename) from None
-    return _from_rows(rows, "xlsx")
+    columns = [f"c{i}" for i in range(frame.width)]
+    frame = frame.rename(dict(zip(frame.columns, columns, strict=True)))
+    frame = frame.with_columns(_excel_text(c) for c in columns).with_row_index(ROW, offset=1)
+    header_at = None
+    if columns and frame.height:
+        filled = pl.any_horizontal(pl.col(c).str.strip_chars().str.len_chars() > 0 for c in columns)
+        header_at = frame.select(filled.fill_null(value=False).arg_true().first()).item()
+    if header_at is None:
+        raise _fail(_("The file is empty."), "empty")
+    headers = [cell_text(value) for value in frame.row(header_at)[1:]]
+    frame = frame.slice(header_at + 1).with_columns(pl.col(ROW).cast(pl.UInt32))
+    return _tidy(headers, frame, "xlsx")

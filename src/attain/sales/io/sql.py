@@ -114,6 +114,35 @@ def _sqlite_column(series: pl.Series) -> list[Any]:
     return series.to_list()
 
 
+SQLITE_CACHE_KIB = 200_000  # SQLite page cache (KiB) while an import writes; measured in docs/benchmarks.md
+
+
+@contextmanager
+def import_tuning() -> Iterator[None]:
+    """For this connection while an import writes: on SQLite a ~200 MB page cache and (outside a transaction
+    only, SQLite refuses it inside one) temporary tables in memory; both reset afterwards. Durability settings
+    (``synchronous``, ``journal_mode``) are never touched. PostgreSQL: nothing."""
+    if _is_postgres():
+        yield
+        return
+    set_temp = not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        cache = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA temp_store")
+        temp = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        if set_temp:
+            cursor.execute("PRAGMA temp_store = MEMORY")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {cache}")
+            if set_temp and not connection.in_atomic_block:
+                cursor.execute(f"PRAGMA temp_store = {temp}")
+
+
 def upsert(
     *,
     table: str,

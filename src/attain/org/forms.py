@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from attain.org.models import Unit
 
 ENCODING_CHOICES = [
     ("", _("Detect automatically")),
@@ -72,3 +76,30 @@ class ImportCommitForm(forms.Form):
     """Confirm the import of a previewed upload."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """Units indented by depth, so the select reads like the tree."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{'· ' * obj.depth}{obj.name} ({obj.code})"
+
+
+class TransferForm(forms.Form):
+    """Move a person to another unit from a date (their current membership ends the day before)."""
+
+    to_unit = UnitChoiceField(
+        label=_("To unit"), queryset=Unit.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
+    )
+    on = forms.DateField(
+        label=_("From"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=200, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_unit"]
+        assert isinstance(field, UnitChoiceField)
+        field.queryset = units

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attain.accounts.selectors import user_can
-from attain.core.errors import ApplicationError, ImportFileError, NotFoundError
+from attain.core.errors import ApplicationError, ImportFileError, NotFoundError, attach_to_form
 from attain.core.scope import scope_for
 from attain.org import selectors, services
 from attain.org.choices import MembershipRole
 from attain.org.filters import PersonFilter
-from attain.org.forms import AsOfForm, ImportCommitForm, ImportForm, PersonFilterForm
+from attain.org.forms import AsOfForm, ImportCommitForm, ImportForm, PersonFilterForm, TransferForm
 from attain.org.models import Unit
 
 if TYPE_CHECKING:
@@ -154,8 +154,40 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "managers": selectors.person_managers_on(person=person, on=day),
         "managed_units": list(selectors.units_managed_by(person=person, on=day)),
         "history": list(selectors.membership_history(actor=actor, person=person)),
+        "can_change": user_can(actor, "org.change"),
     }
     return render(request, "org/person_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a person to another unit from a date; the service ends the current membership the day before."""
+    actor = _require(request, "org.change")
+    try:
+        person = selectors.person_get(actor=actor, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc
+    units = selectors.unit_list(actor=actor, include_inactive=False)
+    form = TransferForm(request.POST or None, units=units, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.person_transfer(
+                actor=actor, person=person, to_unit=data["to_unit"], on=data["on"], note=data["note"]
+            )
+        except ApplicationError as exc:
+            attach_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(person)s moves to %(unit)s from %(date)s.")
+                % {"person": person.name, "unit": data["to_unit"].name, "date": data["on"].isoformat()},
+            )
+            return redirect("org:person_detail", pk=person.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"person": person, "form": form, "unit": selectors.person_unit_on(person=person, on=timezone.localdate())}
+    return render(request, "org/person_transfer.html", context, status=status)
 
 
 def _uploads(request: HttpRequest) -> dict[str, dict[str, str]]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
@@ -95,3 +96,43 @@ def test_import_errors_shown_and_forbidden(client, world):
     assert "not a readable Excel workbook" in response.content.decode() or response.context["error"].details
     client.force_login(world.director)
     assert client.get(reverse("org:import")).status_code == 403
+
+
+def test_transfer_page_moves_a_person_and_keeps_the_history(client, world):
+    from attain.org import selectors
+
+    client.force_login(world.hr)
+    url = reverse("org:person_transfer", args=[world.rep_b.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "广州组" in page.content.decode()
+    response = client.post(url, {"to_unit": world.team_c.pk, "on": "2026-06-01", "note": "支援华南"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("org:person_detail", args=[world.rep_b.pk])
+    assert selectors.person_unit_on(person=world.rep_b, on=dt.date(2026, 5, 31)) == world.team_b
+    assert selectors.person_unit_on(person=world.rep_b, on=dt.date(2026, 6, 1)) == world.team_c
+    history = client.get(response["Location"]).content.decode()
+    assert "北京二组" in history
+    assert "广州组" in history
+
+
+def test_transfer_page_shows_service_errors_and_writes_nothing(client, world):
+    client.force_login(world.admin)
+    url = reverse("org:person_transfer", args=[world.rep_b.pk])
+    before = list(world.rep_b.memberships.values_list("unit_id", "valid_from", "valid_to"))
+    response = client.post(url, {"to_unit": world.team_b.pk, "on": "2026-06-01"})
+    assert response.status_code == 400
+    assert "already a member" in response.content.decode()
+    response = client.post(url, {"to_unit": world.team_c.pk, "on": ""})
+    assert response.status_code == 400
+    assert list(world.rep_b.memberships.values_list("unit_id", "valid_from", "valid_to")) == before
+
+
+def test_transfer_page_needs_org_change_and_scope(client, world):
+    url = reverse("org:person_transfer", args=[world.rep_c.pk])
+    for user in (world.rep_a_user, world.manager_a_user, world.director):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"to_unit": world.team_a.pk, "on": "2026-06-01"}).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302

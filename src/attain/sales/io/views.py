@@ -20,7 +20,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from attain.core.errors import ApplicationError, NotFoundError
 from attain.core.jobs import job_enqueue, job_get
-from attain.core.scope import scope_for
+from attain.sales import selectors as sales_selectors
 from attain.sales.io import fields as F
 from attain.sales.io.exporting import FORMATS, error_report, facts_export, import_template
 from attain.sales.io.forms import MappingForm, UploadForm
@@ -265,7 +264,7 @@ def _import_preview(request: HttpRequest, token: str) -> HttpResponse:
     entry = _entry(request, token)
     if not entry.get("preview_batch"):
         return redirect("sales:import_map", token=token)
-    batch = ImportBatch.objects.filter(pk=entry["preview_batch"]).first()
+    batch = sales_selectors.import_batch_list(actor=_actor(request)).filter(pk=entry["preview_batch"]).first()
     if batch is None:
         raise Http404
     page = Paginator(batch.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
@@ -388,7 +387,7 @@ def import_job(request: HttpRequest, task_id: str) -> HttpResponse:
         job = job_get(actor=actor, task_id=task_id)
     except NotFoundError:
         raise Http404 from None
-    batch = _visible_batches(actor).filter(task_id=task_id, is_dry_run=False).first()
+    batch = sales_selectors.import_batch_list(actor=actor).filter(task_id=task_id, is_dry_run=False).first()
     context = {"job": job, "batch": batch, "task_id": task_id}
     if getattr(request, "htmx", False):
         response = render(request, "sales/io/_job_progress.html", context)
@@ -401,14 +400,6 @@ def import_job(request: HttpRequest, task_id: str) -> HttpResponse:
 # --- batch history -------------------------------------------------------------------------------------
 
 
-def _visible_batches(actor: User) -> QuerySet[ImportBatch]:
-    """Everyone sees the batches they ran; whoever sees the whole organisation sees every batch."""
-    batches = ImportBatch.objects.select_related("actor")
-    if getattr(actor, "is_superuser", False) or scope_for(actor).is_all:
-        return batches
-    return batches.filter(actor_id=actor.pk)
-
-
 @login_required
 @require_safe
 def import_batch_list(request: HttpRequest) -> HttpResponse:
@@ -416,7 +407,7 @@ def import_batch_list(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     if not _allowed_kinds(actor):
         raise PermissionDenied
-    batches = _visible_batches(actor)
+    batches = sales_selectors.import_batch_list(actor=actor)
     show_previews = request.GET.get("previews") == "1"
     if not show_previews:
         batches = batches.filter(is_dry_run=False)
@@ -426,7 +417,7 @@ def import_batch_list(request: HttpRequest) -> HttpResponse:
 
 
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:
-    batch = _visible_batches(_actor(request)).filter(pk=pk).first()
+    batch = sales_selectors.import_batch_list(actor=_actor(request)).filter(pk=pk).first()
     if batch is None:
         raise Http404
     return batch

@@ -1,0 +1,310 @@
+"""Import stage 4: set-wise upsert of the checked rows in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from django.utils import timezone
+
+from attain.sales.io import fields as F
+from attain.sales.io import sql
+from attain.sales.io.importing.validation import _Validation
+from attain.sales.io.reading import ROW
+from attain.sales.models import Collection, Customer, Order, OrderReversal, Product, default_currency
+
+_FACT_COLUMNS = {"id", "created_at", "updated_at", "import_batch_id"}
+
+
+def _with_defaults(model: Any, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the model's defaults for NOT NULL columns the file does not fill (the table has no DB defaults)."""
+    extra: list[pl.Expr] = []
+    for model_field in model._meta.concrete_fields:
+        column = model_field.column
+        if column in frame.columns or column in _FACT_COLUMNS or model_field.null or not model_field.has_default():
+            continue
+        extra.append(pl.lit(model_field.get_default()).alias(column))
+    return frame.with_columns(extra) if extra else frame
+
+
+class _Writing(_Validation):
+    """Write the checked frame set-wise through ``sql``."""
+
+    # --- writing
+    def write(self, *, batch_id: int) -> None:
+        now = timezone.now()
+        writer = getattr(self, f"_write_{self.kind}")
+        counts = writer(now=now, batch_id=batch_id)
+        self.result.created, self.result.updated, self.result.unchanged = (
+            counts.created,
+            counts.updated,
+            counts.unchanged,
+        )
+
+    def _choice(self, key: str) -> pl.Expr:
+        words = self.spec.field(key).choices
+        return (
+            pl.col(key).str.strip_chars().str.to_lowercase().replace_strict(words, default="", return_dtype=pl.String)
+        )
+
+    def _fact(self, model: Any, columns: dict[str, pl.Expr], *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        frame = self.frame.select(
+            pl.lit(self.source).alias("source"), pl.col(F.EXTERNAL_ID).alias("external_id"), **columns
+        )
+        frame = _with_defaults(model, frame)
+        return sql.upsert(
+            table=model._meta.db_table, key=["source", "external_id"], frame=frame, now=now, batch_id=batch_id
+        )
+
+    def _text(self, key: str) -> pl.Expr:
+        return pl.col(key).fill_null("")
+
+    def _write_customer(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        counts = self._fact(
+            Customer,
+            {
+                "name": pl.col("name"),
+                "segment": self._text("segment"),
+                "is_key_account": pl.col("is_key_account__v").fill_null(value=False),
+                "region_id": pl.col("region__id") if self.has("region") else pl.lit(None, pl.Int64),
+                "first_order_on": pl.col("first_order_on__v"),
+                "is_active": pl.lit(value=True),
+            },
+            now=now,
+            batch_id=batch_id,
+        )
+        if self.has("owner"):
+            self._write_ownerships()
+        return counts
+
+    def _write_ownerships(self) -> None:
+        from attain.sales.models import CustomerOwnership
+
+        ids = sql.ids_by_external_id(
+            table=Customer._meta.db_table, source=self.source, external_ids=self.frame[F.EXTERNAL_ID].to_list()
+        )
+        current = set(
+            CustomerOwnership.objects.filter(customer__source=self.source, valid_to__isnull=True).values_list(
+                "customer_id", flat=True
+            )
+        )
+        since = self.frame.select(F.EXTERNAL_ID, "owner__id", "first_order_on__v")
+        new = [
+            CustomerOwnership(customer_id=ids[ext], person_id=owner, valid_from=first or dt.date(2000, 1, 1))
+            for ext, owner, first in since.iter_rows()
+            if owner is not None and ids[ext] not in current
+        ]
+        CustomerOwnership.objects.bulk_create(new, ignore_conflicts=True)
+
+    def _write_product(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        return self._fact(
+            Product,
+            {
+                "code": pl.col(F.EXTERNAL_ID),
+                "name": pl.col("name"),
+                "product_line_id": pl.col("product_line__id") if self.has("product_line") else pl.lit(None, pl.Int64),
+                "list_price": pl.col("list_price__v"),
+                "cost": pl.col("cost__v"),
+                "currency": pl.col("currency").fill_null(default_currency()).str.to_uppercase(),
+                "is_active": pl.lit(value=True),
+            },
+            now=now,
+            batch_id=batch_id,
+        )
+
+    def _write_collection(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        return self._fact(
+            Collection,
+            {
+                "order_id": pl.col("order__id"),
+                "person_id": pl.col("rep__id"),
+                "unit_id": pl.col("unit__id"),
+                "received_on": pl.col("received_on__v"),
+                "amount": pl.col("amount__v"),
+                "currency": pl.col("currency").fill_null(default_currency()),
+                "reference": self._text("reference"),
+                "note": self._text("note"),
+            },
+            now=now,
+            batch_id=batch_id,
+        )
+
+    def _write_reversal(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        return self._fact(
+            OrderReversal,
+            {
+                "order_id": pl.col("order__id"),
+                "kind": self._choice("kind"),
+                "reversed_on": pl.col("reversed_on__v"),
+                "amount": pl.col("amount__v"),
+                "currency": pl.col("currency").fill_null(default_currency()),
+                "person_id": pl.col("rep__id"),
+                "unit_id": pl.col("unit__id"),
+                "reason": self._text("reason"),
+            },
+            now=now,
+            batch_id=batch_id,
+        )
+
+    def _write_activity(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        from attain.sales.models import Activity
+
+        return self._fact(
+            Activity,
+            {
+                "kind": self._choice("kind"),
+                "occurred_on": pl.col("occurred_on__v"),
+                "person_id": pl.col("rep__id"),
+                "unit_id": pl.col("unit__id"),
+                "customer_id": pl.col("customer__id") if self.has("customer") else pl.lit(None, pl.Int64),
+                "deal_id": pl.lit(None, pl.Int64),
+                "outcome": self._choice("outcome") if self.has("outcome") else pl.lit(""),
+                "duration_minutes": pl.col("duration_minutes__v"),
+                "note": self._text("note"),
+            },
+            now=now,
+            batch_id=batch_id,
+        )
+
+    def _write_feedback(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        from attain.sales.models import FeedbackResponse
+
+        return self._fact(
+            FeedbackResponse,
+            {
+                "customer_id": pl.col("customer__id"),
+                "person_id": pl.col("rep__id"),
+                "unit_id": pl.col("unit__id"),
+                "responded_on": pl.col("responded_on__v"),
+                "kind": self._choice("kind"),
+                "score": pl.col("score__v"),
+                "comment": self._text("comment"),
+            },
+            now=now,
+            batch_id=batch_id,
+        )
+
+    def _write_training(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        from attain.sales.models import TrainingResult
+
+        return self._fact(
+            TrainingResult,
+            {
+                "person_id": pl.col("person__id"),
+                "unit_id": pl.col("unit__id"),
+                "course": pl.col("course"),
+                "score": pl.col("score__v"),
+                "is_passed": pl.col("is_passed__v").fill_null(value=False),
+                "completed_on": pl.col("completed_on__v"),
+            },
+            now=now,
+            batch_id=batch_id,
+        )
+
+    def _write_deal(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        from attain.sales.models import Deal
+
+        return self._fact(
+            Deal,
+            {
+                "name": pl.coalesce(pl.col("name"), pl.col(F.EXTERNAL_ID)),
+                "customer_id": pl.col("customer__id") if self.has("customer") else pl.lit(None, pl.Int64),
+                "person_id": pl.col("rep__id"),
+                "unit_id": pl.col("unit__id"),
+                "amount": pl.col("amount__v").fill_null(Decimal(0)),
+                "currency": pl.lit(default_currency()),
+                "stage_id": pl.col("stage__id"),
+                "opened_on": pl.col("opened_on__v"),
+                "expected_close_on": pl.coalesce(pl.col("expected_close_on__v"), pl.col("closed_on__v")),
+                "closed_on": pl.col("closed_on__v"),
+                "won_lost_reason": self._text("won_lost_reason"),
+            },
+            now=now,
+            batch_id=batch_id,
+        )
+
+    def _write_order(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
+        from attain.sales.models import OrderCredit, OrderLine
+
+        lines = self.frame.sort(ROW).with_columns(
+            pl.coalesce(pl.col("line_no__v"), pl.int_range(1, pl.len() + 1).over(F.EXTERNAL_ID)).alias("line")
+        )
+        terms = pl.col("payment_terms_days__v").first().fill_null(30)
+        headers = lines.group_by(F.EXTERNAL_ID, maintain_order=True).agg(
+            pl.col("booked_on__v").first().alias("booked_on"),
+            pl.col("customer__id").first().alias("customer_id"),
+            pl.col("rep__id").first().alias("person_id"),
+            pl.col("unit__id").first().alias("unit_id"),
+            pl.col("currency").first().fill_null(default_currency()).alias("currency"),
+            pl.col("amount__v").sum().alias("amount"),
+            pl.when(pl.col("cost__v").is_not_null().any()).then(pl.col("cost__v").sum()).otherwise(None).alias("cost"),
+            terms.alias("payment_terms_days"),
+            (pl.col("booked_on__v").first() + pl.duration(days=terms)).alias("due_on"),
+            (
+                pl.col("status")
+                .first()
+                .str.to_lowercase()
+                .replace_strict(self.spec.field("status").choices, default="booked")
+                if self.has("status")
+                else pl.lit("booked")
+            ).alias("status"),
+        )
+        frame = headers.select(
+            pl.lit(self.source).alias("source"), pl.col(F.EXTERNAL_ID).alias("external_id"), pl.exclude(F.EXTERNAL_ID)
+        )
+        frame = _with_defaults(Order, frame)
+        counts = sql.upsert(
+            table=Order._meta.db_table, key=["source", "external_id"], frame=frame, now=now, batch_id=batch_id
+        )
+        # Children are staged with the order number and joined to the orders in SQL (no ids come back).
+        parent = sql.Parent(column="order_id", table=Order._meta.db_table, source=self.source, external_id="order_no")
+        lines = lines.with_columns(pl.col(F.EXTERNAL_ID).alias("order_no"))
+        if self.has("product"):
+            quantity = pl.col("quantity__v").fill_null(Decimal(1))
+            price = pl.coalesce(
+                pl.col("unit_price__v"),
+                pl.when(quantity != 0)
+                .then(pl.col("amount__v").cast(pl.Float64) / quantity.cast(pl.Float64))
+                .otherwise(0)
+                .round(4)
+                .cast(pl.Decimal(18, 4)),
+            )
+            line_frame = lines.filter(pl.col("product__id").is_not_null()).select(
+                pl.col("order_no"),
+                pl.col("line").cast(pl.Int64).alias("line_no"),
+                pl.col("product__id").alias("product_id"),
+                quantity.alias("quantity"),
+                price.alias("unit_price"),
+                pl.col("amount__v").alias("amount"),
+                pl.col("cost__v").alias("cost") if self.has("cost") else pl.lit(None, pl.Decimal(18, 2)).alias("cost"),
+            )
+            line_counts = sql.upsert(
+                table=OrderLine._meta.db_table, key=["order_id", "line_no"], frame=line_frame, parent=parent
+            )
+            if line_counts.created or line_counts.updated:
+                changed_orders = counts.created + counts.updated
+                if changed_orders == 0:
+                    counts = sql.UpsertCounts(
+                        created=0,
+                        updated=min(line_counts.created + line_counts.updated, frame.height),
+                        unchanged=max(frame.height - line_counts.created - line_counts.updated, 0),
+                    )
+        credits = getattr(self, "credits", {})
+        if credits:
+            credit_frame = pl.DataFrame(
+                [(order_no, person, percent) for order_no, shares in credits.items() for person, percent in shares],
+                schema={"order_no": pl.String, "person_id": pl.Int64, "percent": pl.Decimal(5, 2)},
+                orient="row",
+            )
+            credit_frame = credit_frame.join(
+                headers.select(pl.col(F.EXTERNAL_ID).alias("order_no"), "unit_id"),
+                on="order_no",
+                how="left",
+                maintain_order="left",
+            )
+            sql.upsert(
+                table=OrderCredit._meta.db_table, key=["order_id", "person_id"], frame=credit_frame, parent=parent
+            )
+        return counts

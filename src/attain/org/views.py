@@ -64,6 +64,11 @@ class TreeNode:
     unit: Unit
     children: list[TreeNode] = field(default_factory=list)
 
+    @property
+    def headcount(self) -> int:
+        """Members of this unit and of every visible unit under it, on the page's date."""
+        return int(getattr(self.unit, "member_count", 0)) + sum(child.headcount for child in self.children)
+
 
 def _tree(units: list[Unit]) -> list[TreeNode]:
     """Nest units (in path order) under the nearest visible ancestor; units whose parent is hidden are roots."""

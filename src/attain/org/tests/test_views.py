@@ -136,3 +136,12 @@ def test_transfer_page_needs_org_change_and_scope(client, world):
         assert client.post(url, {"to_unit": world.team_a.pk, "on": "2026-06-01"}).status_code == 403
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_tree_shows_headcount_including_sub_units(client, world):
+    client.force_login(world.director)
+    body = client.get(reverse("org:tree") + "?as_of=2026-02-01").content.decode()
+    # north: manager_north directly, team_a (rep_a, manager_a) and team_b (rep_b) below it
+    assert "4 including sub-units" in body
+    # the company: everyone who is a member somewhere (six people)
+    assert "6 including sub-units" in body

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from attain.core import jobs
 from attain.core.errors import NotFoundError
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             try:
                 job = jobs.job_get(actor=actor, task_id=options["task_id"])
             except NotFoundError as exc:
-                raise CommandError(f"no job {options['task_id']}") from exc
+                raise CommandError(_("No job %(id)s.") % {"id": options["task_id"]}) from exc
             if as_json:
                 self.stdout.write(json.dumps(job.as_dict(), ensure_ascii=False, indent=2))
             else:
@@ -55,4 +56,4 @@ class Command(BaseCommand):
         try:
             return user_model.objects.get(username=username)
         except user_model.DoesNotExist as exc:
-            raise CommandError(f"no user {username}") from exc
+            raise CommandError(_("No user %(username)s.") % {"username": username}) from exc

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from attain.core.errors import ApplicationError, ImportFileError
-from attain.core.scope import DataScope
-from attain.org import services
-from attain.org.models import Unit
+from attain.org import selectors, services
 
 
 class Command(BaseCommand):
@@ -43,7 +42,7 @@ class Command(BaseCommand):
     def _import(self, options: dict[str, Any]) -> None:
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"no such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         as_json = options["format"] == "json"
         try:
             result = services.org_import(
@@ -64,7 +63,7 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2))
             else:
                 self.stderr.write(exc.message)
-                self.stderr.write(f"{'sheet':<14} {'row':>5}  {'column':<14} {'value':<20} message")
+                self.stderr.write(f"{_('sheet'):<14} {_('row'):>5}  {_('column'):<14} {_('value'):<20} {_('message')}")
                 for error in errors:
                     self.stderr.write(
                         f"{error['sheet'] or '':<14} {error['row'] or '':>5}  {error['column'] or '':<14} "
@@ -74,8 +73,8 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
             return
-        prefix = "dry run, nothing written: " if result.dry_run else ""
-        self.stdout.write(f"{prefix}{'kind':<12} {'created':>8} {'updated':>8} {'unchanged':>10}")
+        prefix = _("dry run, nothing written: ") if result.dry_run else ""
+        self.stdout.write(f"{prefix}{_('kind'):<12} {_('created'):>8} {_('updated'):>8} {_('unchanged'):>10}")
         for kind in result.created:
             self.stdout.write(
                 f"{kind:<12} {result.created[kind]:>8} {result.updated[kind]:>8} {result.unchanged[kind]:>10}"
@@ -94,11 +93,11 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps({"file": str(path), "bytes": len(data)}))
         else:
-            self.stdout.write(f"wrote {path} ({len(data)} bytes)")
+            self.stdout.write(_("Wrote %(path)s (%(bytes)d bytes).") % {"path": path, "bytes": len(data)})
 
     def _tree(self, options: dict[str, Any]) -> None:
-        # The CLI is a system actor: the whole organisation (DataScope.everything()).
-        units = list(Unit.objects.filter(DataScope.everything().unit_q()).order_by("path"))
+        # The CLI is a system actor: the whole organisation.
+        units = list(selectors.unit_reference().order_by("path"))
         if options["format"] == "json":
             nodes: dict[int, dict[str, Any]] = {}
             roots: list[dict[str, Any]] = []

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from attain.core.errors import ApplicationError
 from attain.sales.io.exporting import facts_export
@@ -30,11 +31,11 @@ class Command(BaseCommand):
         for item in options["filter"]:
             key, sep, value = item.partition("=")
             if not sep:
-                raise CommandError(f"filters are key=value, not {item!r}")
+                raise CommandError(_("Filters are key=value, not %(item)r.") % {"item": item})
             filters[key] = value
         try:
             data = facts_export(actor=None, kind=options["kind"], format=format_, filters=filters)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         path.write_bytes(data)
-        self.stdout.write(f"wrote {path} ({len(data)} bytes)")
+        self.stdout.write(_("Wrote %(path)s (%(bytes)d bytes).") % {"path": path, "bytes": len(data)})

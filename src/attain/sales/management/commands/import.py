@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from attain.core.errors import ApplicationError
 from attain.sales.io.fields import IMPORT_KINDS
@@ -35,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"no such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         try:
             profile = mapping_resolve(kind=options["kind"], name_or_path=options["mapping"])
         except ApplicationError as exc:

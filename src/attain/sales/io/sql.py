@@ -12,6 +12,15 @@ Children (order lines, credits) are staged with their parent's external id and j
 the ``INSERT … SELECT``, so no id ever travels back to Python. Look-ups by external id stage the distinct keys
 the same way and join (never ``IN`` lists of file values). Must run inside the caller's transaction; tested on
 both backends (``tests/test_io_sql.py``).
+
+``fact_load`` is the bulk path in front of ``upsert`` (docs/decisions/0004): rows whose key is not stored yet
+are written straight into the fact table — ids drawn from the table's own sequence, ``COPY`` on PostgreSQL,
+``executemany`` on SQLite, timestamps left to the columns' database defaults — and only rows whose key is
+stored go through the upsert. On PostgreSQL, when the role may set ``session_replication_role`` (a superuser,
+or ``GRANT SET ON PARAMETER session_replication_role`` on PostgreSQL 15+), the per-row foreign-key triggers are
+replaced for that ``COPY`` by one set-wise check per referenced table that takes the same ``FOR KEY SHARE`` row
+locks the triggers would take; otherwise the triggers run as usual. Every constraint stays declared, and the
+unique and check constraints are enforced by the table itself either way.
 """
 
 from __future__ import annotations
@@ -25,9 +34,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from django.conf import settings
 from django.db import connection, transaction
 
 _names = itertools.count(1)
+_LEFT_TO_DEFAULTS = ("created_at", "updated_at")  # filled by the columns' database defaults on a bulk insert
 
 
 @dataclass(frozen=True)
@@ -252,3 +263,211 @@ def child_rows(
             [source],
         )
         return list(cursor.fetchall())
+
+
+# --- the bulk path: new rows straight into the table ------------------------------------------------------------
+
+
+class ReferenceGone(Exception):
+    """A referenced row (customer, rep, product …) was deleted between the import's checks and its write."""
+
+    def __init__(self, field: str, missing: int, label: str = "") -> None:
+        super().__init__(f"{missing} referenced row(s) of {field} no longer exist")
+        self.field = field
+        self.missing = missing
+        self.label = label or field  # the field's verbose name, in the active language
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What ``fact_load`` did, and the id of every row of the frame (``external_id``, ``id``, ``is_new``)."""
+
+    counts: UpsertCounts
+    ids: pl.DataFrame
+
+
+def fact_load(
+    *,
+    model: Any,
+    frame: pl.DataFrame,
+    now: dt.datetime,
+    batch_id: int | None,
+    trusted: Sequence[str] = (),
+) -> Loaded:
+    """Write one source's facts (``frame`` has ``source``, ``external_id`` and target columns): new keys by a bulk
+    insert, stored keys by ``upsert``. ``trusted`` names tables whose rows the caller wrote in this transaction
+    (their references need no check). Must run inside the caller's transaction."""
+    table = model._meta.db_table
+    trusted = (*trusted, model._meta.get_field("import_batch").related_model._meta.db_table)  # the caller's batch
+    empty_ids = pl.DataFrame(schema={"external_id": pl.String, "id": pl.Int64, "is_new": pl.Boolean})
+    if frame.height == 0:
+        return Loaded(UpsertCounts(0, 0, 0), empty_ids)
+    sources = frame["source"].unique().to_list()
+    if len(sources) != 1:
+        raise ValueError("fact_load takes the rows of one source")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {_quote(table)} WHERE source = %s LIMIT 1", [sources[0]])
+        any_stored = cursor.fetchone() is not None
+    stored = (
+        rows_by_external_id(table=table, source=sources[0], external_ids=frame["external_id"]).select(
+            pl.col("external_id").cast(pl.String), pl.col("id").cast(pl.Int64), pl.lit(value=False).alias("is_new")
+        )
+        if any_stored
+        else empty_ids
+    )
+    old = frame.join(stored.select("external_id"), on="external_id", how="semi", maintain_order="left")
+    new = frame.join(stored.select("external_id"), on="external_id", how="anti", maintain_order="left")
+    counts = upsert(table=table, key=["source", "external_id"], frame=old, now=now, batch_id=batch_id)
+    new_ids = insert_new(
+        model=model, frame=new.with_columns(pl.lit(batch_id, pl.Int64).alias("import_batch_id")), trusted=trusted
+    )
+    ids = pl.concat(
+        [stored, new.select("external_id").with_columns(new_ids.alias("id"), pl.lit(value=True).alias("is_new"))]
+    )
+    return Loaded(UpsertCounts(counts.created + new.height, counts.updated, counts.unchanged), ids)
+
+
+def insert_new(*, model: Any, frame: pl.DataFrame, trusted: Sequence[str] = ()) -> pl.Series:
+    """Insert ``frame``'s rows (none of which may exist yet) into ``model``'s table with fresh ids from the table's
+    sequence; returns the ids in the frame's order. ``created_at``/``updated_at`` are left to the database."""
+    table = model._meta.db_table
+    if frame.height == 0:
+        return pl.Series("id", [], dtype=pl.Int64)
+    frame = frame.drop([c for c in _LEFT_TO_DEFAULTS if c in frame.columns])
+    with transaction.atomic(), connection.cursor() as cursor:
+        ids = _allocate_ids(cursor, table, frame.height)
+        rows = frame.with_columns(ids.alias("id"))
+        with _indexes_rebuilt_if_large(cursor, table, frame.height):
+            if _is_postgres():
+                with _setwise_reference_checks(cursor, model, rows, trusted):
+                    _load(cursor, _quote(table), rows)
+            else:
+                _sqlite_insert(cursor, model, rows)
+    return ids
+
+
+def _sqlite_insert(cursor: Any, model: Any, rows: pl.DataFrame) -> None:
+    """SQLite: one ``INSERT … SELECT`` from an in-memory stage (faster than row-by-row inserts into the indexed
+    table: 2.1 s against 3.4 s for 200k orders), timestamps bound once (the column default's ``STRFTIME``
+    would run per row)."""
+    table = model._meta.db_table
+    columns = [_quote(c) for c in rows.columns]
+    stamps = [c for c in _LEFT_TO_DEFAULTS if c in {f.column for f in model._meta.concrete_fields}]
+    values = [f"s.{c}" for c in columns] + ["%s"] * len(stamps)
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with _staged(cursor, table, rows, {c: c for c in rows.columns}) as stage:
+        cursor.execute(
+            f"INSERT INTO {_quote(table)} ({', '.join(columns + [_quote(c) for c in stamps])}) "
+            f"SELECT {', '.join(values)} FROM {stage} s",
+            [now] * len(stamps),
+        )
+
+
+def _stored_rows(cursor: Any, table: str) -> int:
+    """About how many rows ``table`` holds (PostgreSQL's planner estimate; an exact count on SQLite)."""
+    if _is_postgres():
+        cursor.execute("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+    else:
+        cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")
+    return int(cursor.fetchone()[0])
+
+
+def _secondary_indexes(cursor: Any, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of ``table``'s non-unique indexes: the ones no constraint depends on."""
+    if _is_postgres():
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary ORDER BY c.relname",
+            [table],
+        )
+    else:
+        cursor.execute(
+            "SELECT m.name, m.sql FROM sqlite_master m WHERE m.type = 'index' AND m.tbl_name = %s "
+            "AND m.sql IS NOT NULL AND m.sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY m.name",
+            [table],
+        )
+    return [(str(name), str(sql)) for name, sql in cursor.fetchall()]
+
+
+@contextmanager
+def _indexes_rebuilt_if_large(cursor: Any, table: str, incoming: int) -> Iterator[None]:
+    """For a load at least as large as what ``table`` holds (and at least ``ATTAIN_IMPORT_REBUILD_INDEXES_MIN_ROWS``
+    rows, default 100,000; ``0`` turns this off): drop the table's non-unique indexes, load, and build them again
+    in the same transaction — one sort per index instead of an index insert per row per index (PostgreSQL's
+    manual, "Populating a Database", recommends the same). Unique and primary-key indexes always stay, so every
+    constraint is checked while loading. On PostgreSQL the dropped indexes hold an exclusive lock on the table
+    until commit (readers wait for the import); on SQLite readers keep reading the last committed state."""
+    least = int(getattr(settings, "ATTAIN_IMPORT_REBUILD_INDEXES_MIN_ROWS", 100_000))
+    if least <= 0 or incoming < least or incoming < _stored_rows(cursor, table):
+        yield
+        return
+    indexes = _secondary_indexes(cursor, table)
+    for name, _create in indexes:
+        cursor.execute(f"DROP INDEX {_quote(name)}")
+    yield
+    if _is_postgres():
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for _name, create in indexes:
+        cursor.execute(create.replace("%", "%%"))
+
+
+def _allocate_ids(cursor: Any, table: str, count: int) -> pl.Series:
+    """``count`` unused primary keys of ``table``: from its sequence on PostgreSQL (safe under concurrent
+    inserts), above both the largest id and SQLite's AUTOINCREMENT counter on SQLite (the caller's write
+    transaction holds SQLite's single write lock)."""
+    if _is_postgres():
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = str(cursor.fetchone()[0])
+        literal = "'" + sequence.replace("'", "''") + "'"
+        # One text value holding all ids (a row per id would cost a round of the client loop per id).
+        cursor.execute(
+            f"SELECT string_agg(nextval({literal}::regclass)::text, ',') FROM generate_series(1, %s)", [int(count)]
+        )
+        text = str(cursor.fetchone()[0])
+        return pl.Series("id", [text]).str.split(",").explode().cast(pl.Int64)
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_quote(table)}")
+    largest = int(cursor.fetchone()[0])
+    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+    row = cursor.fetchone()
+    start = max(largest, int(row[0]) if row else 0) + 1
+    return pl.int_range(start, start + count, dtype=pl.Int64, eager=True).alias("id")
+
+
+def setwise_checks_allowed() -> bool:
+    """Whether this PostgreSQL role may switch the per-row foreign-key triggers off for its own transaction,
+    and the installation allows it (``ATTAIN_IMPORT_SETWISE_FK_CHECKS``, default on)."""
+    if not _is_postgres() or not getattr(settings, "ATTAIN_IMPORT_SETWISE_FK_CHECKS", True):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        return bool(cursor.fetchone()[0])
+
+
+@contextmanager
+def _setwise_reference_checks(cursor: Any, model: Any, rows: pl.DataFrame, trusted: Sequence[str]) -> Iterator[None]:
+    """Around a bulk insert on PostgreSQL: lock and count every referenced row set-wise, then skip the per-row
+    foreign-key triggers for the insert. Without the privilege, or with the setting off, nothing changes."""
+    if not setwise_checks_allowed():
+        yield
+        return
+    for field in model._meta.concrete_fields:
+        if not field.is_relation or field.column not in rows.columns:
+            continue
+        target = field.related_model._meta
+        if target.db_table in trusted:
+            continue
+        wanted = rows[field.column].drop_nulls().unique()
+        if wanted.len() == 0:
+            continue
+        # The same lock each per-row trigger takes, for all rows at once: nobody can delete them until we commit.
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {_quote(target.db_table)} "
+            f"WHERE {_quote(field.target_field.column)} = ANY(%s) FOR KEY SHARE) locked",
+            [wanted.to_list()],
+        )
+        found = int(cursor.fetchone()[0])
+        if found != wanted.len():
+            raise ReferenceGone(field.name, wanted.len() - found, str(field.verbose_name))
+    cursor.execute("SET LOCAL session_replication_role = replica")
+    yield  # on an error the caller's savepoint is rolled back, which undoes the SET LOCAL as well
+    cursor.execute("SET LOCAL session_replication_role = origin")

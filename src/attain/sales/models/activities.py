@@ -19,7 +19,9 @@ class Activity(Fact):
 
     kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices, default=ActivityKind.VISIT)
     occurred_on = models.DateField(_("date"))
-    person = models.ForeignKey("org.Person", verbose_name=_("rep"), on_delete=models.PROTECT, related_name="activities")
+    person = models.ForeignKey(
+        "org.Person", verbose_name=_("rep"), on_delete=models.PROTECT, related_name="activities", db_index=False
+    )
     unit = models.ForeignKey(
         "org.Unit",
         verbose_name=_("org unit"),
@@ -27,6 +29,7 @@ class Activity(Fact):
         blank=True,
         on_delete=models.PROTECT,
         related_name="activities",
+        db_index=False,
     )
     customer = models.ForeignKey(
         Customer,
@@ -37,7 +40,13 @@ class Activity(Fact):
         related_name="activities",
     )
     deal = models.ForeignKey(
-        Deal, verbose_name=_("deal"), null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+        Deal,
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        db_index=False,
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=ActivityOutcome.choices, blank=True, default="")
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
@@ -50,6 +59,7 @@ class Activity(Fact):
         indexes = [
             models.Index(fields=["unit", "occurred_on"], name="sales_activity_unit_date"),
             models.Index(fields=["person", "occurred_on"], name="sales_activity_person_date"),
+            models.Index(fields=["deal"], name="sales_activity_deal", condition=Q(deal__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -62,9 +72,17 @@ class FeedbackResponse(Fact):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="feedback"
     )
-    person = models.ForeignKey("org.Person", verbose_name=_("rep"), on_delete=models.PROTECT, related_name="feedback")
+    person = models.ForeignKey(
+        "org.Person", verbose_name=_("rep"), on_delete=models.PROTECT, related_name="feedback", db_index=False
+    )
     unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("org unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="feedback"
+        "org.Unit",
+        verbose_name=_("org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="feedback",
+        db_index=False,
     )
     responded_on = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=8, choices=FeedbackKind.choices)
@@ -96,7 +114,11 @@ class TrainingResult(Fact):
     """A person's result in a training course or assessment: score, pass/fail, date."""
 
     person = models.ForeignKey(
-        "org.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="training_results"
+        "org.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="training_results",
+        db_index=False,
     )
     unit = models.ForeignKey(
         "org.Unit",
@@ -105,6 +127,7 @@ class TrainingResult(Fact):
         blank=True,
         on_delete=models.PROTECT,
         related_name="training_results",
+        db_index=False,
     )
     course = models.CharField(_("course"), max_length=200)
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)

@@ -42,10 +42,14 @@ class CustomerOwnership(models.Model):
     """A rep owns a customer from ``valid_from`` to ``valid_to`` inclusive (open if empty); one owner a day."""
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="ownerships"
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="ownerships", db_index=False
     )
     person = models.ForeignKey(
-        "org.Person", verbose_name=_("owner rep"), on_delete=models.PROTECT, related_name="customer_ownerships"
+        "org.Person",
+        verbose_name=_("owner rep"),
+        on_delete=models.PROTECT,
+        related_name="customer_ownerships",
+        db_index=False,
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)

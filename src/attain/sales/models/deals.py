@@ -51,10 +51,16 @@ class Deal(Fact):
         Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
     )
     person = models.ForeignKey(
-        "org.Person", verbose_name=_("owner rep"), on_delete=models.PROTECT, related_name="deals"
+        "org.Person", verbose_name=_("owner rep"), on_delete=models.PROTECT, related_name="deals", db_index=False
     )
     unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("org unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+        "org.Unit",
+        verbose_name=_("org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+        db_index=False,
     )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default=default_currency)
@@ -85,7 +91,9 @@ class Deal(Fact):
 class DealCredit(models.Model):
     """A share of a deal credited to a person; a deal's shares sum to 100 (owner 100 % when none)."""
 
-    deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="credits")
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="credits", db_index=False
+    )
     person = models.ForeignKey(
         "org.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="deal_credits"
     )
@@ -112,7 +120,9 @@ class DealCredit(models.Model):
 class DealStageChange(models.Model):
     """One move of a deal between stages, with its timestamp: the full stage history (append-only)."""
 
-    deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="stage_changes")
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="stage_changes", db_index=False
+    )
     from_stage = models.ForeignKey(
         PipelineStage,
         verbose_name=_("from stage"),

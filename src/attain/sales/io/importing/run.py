@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attain.core.errors import PermissionDeniedError
+from attain.core.errors import ErrorDetail, PermissionDeniedError
 from attain.core.scope import DataScope, scope_for
 from attain.sales.choices import DEFAULT_SOURCE, FactKind, ImportStatus
 from attain.sales.io import fields as F
@@ -102,6 +102,18 @@ def facts_import(
             )
             result.batch_id = batch.pk
     except (_WriteRejected, _DryRunDone):
+        _record(actor, result, filename, sha256, mapping_profile, source, task_id)
+        return result
+    except sql.ReferenceGone as exc:  # deleted by someone else after the checks: nothing was written
+        message = _("Some rows refer to a %(field)s that was deleted while the file was imported; import it again.")
+        result.errors.append(
+            ErrorDetail(message=message % {"field": exc.label}, field=exc.field, code="reference_gone")
+        )
+        _record(actor, result, filename, sha256, mapping_profile, source, task_id)
+        return result
+    except IntegrityError:  # the same: a deferred foreign-key check or a key stored meanwhile, found at commit
+        message = _("The stored data changed while the file was imported; nothing was written. Import it again.")
+        result.errors.append(ErrorDetail(message=message, code="changed_meanwhile"))
         _record(actor, result, filename, sha256, mapping_profile, source, task_id)
         return result
     report(table.row_count, table.row_count, _("Done"))

@@ -54,9 +54,7 @@ class _Writing(_Validation):
             pl.lit(self.source).alias("source"), pl.col(F.EXTERNAL_ID).alias("external_id"), **columns
         )
         frame = _with_defaults(model, frame)
-        return sql.upsert(
-            table=model._meta.db_table, key=["source", "external_id"], frame=frame, now=now, batch_id=batch_id
-        )
+        return sql.fact_load(model=model, frame=frame, now=now, batch_id=batch_id).counts
 
     def _text(self, key: str) -> pl.Expr:
         return pl.col(key).fill_null("")
@@ -255,10 +253,13 @@ class _Writing(_Validation):
             pl.lit(self.source).alias("source"), pl.col(F.EXTERNAL_ID).alias("external_id"), pl.exclude(F.EXTERNAL_ID)
         )
         frame = _with_defaults(Order, frame)
-        counts = sql.upsert(
-            table=Order._meta.db_table, key=["source", "external_id"], frame=frame, now=now, batch_id=batch_id
+        loaded = sql.fact_load(model=Order, frame=frame, now=now, batch_id=batch_id)
+        counts = loaded.counts
+        # Children of new orders go straight in with the orders' new ids; children of stored orders are staged
+        # with the order number and upserted, joined to the orders in SQL.
+        new_orders = loaded.ids.filter(pl.col("is_new")).select(
+            pl.col("external_id").alias("order_no"), pl.col("id").alias("order_id")
         )
-        # Children are staged with the order number and joined to the orders in SQL (no ids come back).
         parent = sql.Parent(column="order_id", table=Order._meta.db_table, source=self.source, external_id="order_no")
         lines = lines.with_columns(pl.col(F.EXTERNAL_ID).alias("order_no"))
         if self.has("product"):
@@ -280,9 +281,7 @@ class _Writing(_Validation):
                 pl.col("amount__v").alias("amount"),
                 pl.col("cost__v").alias("cost") if self.has("cost") else pl.lit(None, pl.Decimal(18, 2)).alias("cost"),
             )
-            line_counts = sql.upsert(
-                table=OrderLine._meta.db_table, key=["order_id", "line_no"], frame=line_frame, parent=parent
-            )
+            line_counts = self._children(OrderLine, ["order_id", "line_no"], line_frame, new_orders, parent)
             if line_counts.created or line_counts.updated:
                 changed_orders = counts.created + counts.updated
                 if changed_orders == 0:
@@ -304,7 +303,16 @@ class _Writing(_Validation):
                 how="left",
                 maintain_order="left",
             )
-            sql.upsert(
-                table=OrderCredit._meta.db_table, key=["order_id", "person_id"], frame=credit_frame, parent=parent
-            )
+            self._children(OrderCredit, ["order_id", "person_id"], credit_frame, new_orders, parent)
         return counts
+
+    @staticmethod
+    def _children(
+        model: Any, key: list[str], frame: pl.DataFrame, new_orders: pl.DataFrame, parent: sql.Parent
+    ) -> sql.UpsertCounts:
+        """Write an order's child rows (``frame`` has ``order_no``): inserted for new orders, upserted for the rest."""
+        fresh = frame.join(new_orders, on="order_no", how="inner", maintain_order="left").drop("order_no")
+        sql.insert_new(model=model, frame=fresh, trusted=[parent.table])
+        stale = frame.join(new_orders.select("order_no"), on="order_no", how="anti", maintain_order="left")
+        counts = sql.upsert(table=model._meta.db_table, key=key, frame=stale, parent=parent)
+        return sql.UpsertCounts(counts.created + fresh.height, counts.updated, counts.unchanged)

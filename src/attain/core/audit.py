@@ -111,3 +111,34 @@ def audit_record(
         reason=str(reason)[:_MAX_REASON],
         request_id=context.request_id.get(),
     )
+
+
+def audit_record_many(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    items: Iterable[tuple[Any, str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    reason: str = "",
+) -> int:
+    """Append one event per ``(object_id, object_repr, before, after)`` in bulk (a bulk import's corrections),
+    with the same actor, request id and reason; returns how many were written."""
+    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    label, request_id, why = _actor_label(actor), context.request_id.get(), str(reason)[:_MAX_REASON]
+    events = [
+        AuditEvent(
+            actor_id=actor_id,
+            actor_label=label,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            object_repr=str(object_repr)[:_MAX_REPR],
+            before=json_safe(dict(before)) if before is not None else None,
+            after=json_safe(dict(after)) if after is not None else None,
+            reason=why,
+            request_id=request_id,
+        )
+        for object_id, object_repr, before, after in items
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return len(events)

@@ -279,11 +279,24 @@ class ReferenceGone(Exception):
 
 
 @dataclass(frozen=True)
+class Change:
+    """One stored row an import changed: its id, a label (the external id or key) and the changed columns'
+    values before and after (as text)."""
+
+    id: int
+    label: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Loaded:
-    """What ``fact_load`` did, and the id of every row of the frame (``external_id``, ``id``, ``is_new``)."""
+    """What ``fact_load`` did, the id of every row of the frame (``external_id``, ``id``, ``is_new``) and the
+    stored rows it changed."""
 
     counts: UpsertCounts
     ids: pl.DataFrame
+    changes: list[Change]
 
 
 def fact_load(
@@ -295,36 +308,179 @@ def fact_load(
     trusted: Sequence[str] = (),
 ) -> Loaded:
     """Write one source's facts (``frame`` has ``source``, ``external_id`` and target columns): new keys by a bulk
-    insert, stored keys by ``upsert``. ``trusted`` names tables whose rows the caller wrote in this transaction
-    (their references need no check). Must run inside the caller's transaction."""
+    insert; stored keys are compared with the stored values in Polars and only the rows that differ go through
+    ``upsert`` (whose ``IS DISTINCT FROM`` still decides the counts). ``trusted`` names tables whose rows the
+    caller wrote in this transaction (their references need no check). Must run inside the caller's transaction."""
     table = model._meta.db_table
     trusted = (*trusted, model._meta.get_field("import_batch").related_model._meta.db_table)  # the caller's batch
     empty_ids = pl.DataFrame(schema={"external_id": pl.String, "id": pl.Int64, "is_new": pl.Boolean})
     if frame.height == 0:
-        return Loaded(UpsertCounts(0, 0, 0), empty_ids)
+        return Loaded(UpsertCounts(0, 0, 0), empty_ids, [])
     sources = frame["source"].unique().to_list()
     if len(sources) != 1:
         raise ValueError("fact_load takes the rows of one source")
+    compared = [c for c in frame.columns if c not in ("source", "external_id", "import_batch_id")]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {_quote(table)} WHERE source = %s LIMIT 1", [sources[0]])
         any_stored = cursor.fetchone() is not None
     stored = (
-        rows_by_external_id(table=table, source=sources[0], external_ids=frame["external_id"]).select(
-            pl.col("external_id").cast(pl.String), pl.col("id").cast(pl.Int64), pl.lit(value=False).alias("is_new")
-        )
+        stored_by_external_id(table=table, source=sources[0], external_ids=frame["external_id"], columns=compared)
         if any_stored
-        else empty_ids
+        else pl.DataFrame(schema={"external_id": pl.String, "id": pl.Int64, **dict.fromkeys(compared, pl.String)})
     )
-    old = frame.join(stored.select("external_id"), on="external_id", how="semi", maintain_order="left")
+    old = differences(frame.join(stored, on="external_id", how="inner", suffix=OLD), compared)
+    changed = old.filter(pl.col(CHANGED))
+    counts = upsert(
+        table=table, key=["source", "external_id"], frame=changed.select(frame.columns), now=now, batch_id=batch_id
+    )
     new = frame.join(stored.select("external_id"), on="external_id", how="anti", maintain_order="left")
-    counts = upsert(table=table, key=["source", "external_id"], frame=old, now=now, batch_id=batch_id)
     new_ids = insert_new(
         model=model, frame=new.with_columns(pl.lit(batch_id, pl.Int64).alias("import_batch_id")), trusted=trusted
     )
     ids = pl.concat(
-        [stored, new.select("external_id").with_columns(new_ids.alias("id"), pl.lit(value=True).alias("is_new"))]
+        [
+            old.select("external_id", "id", pl.lit(value=False).alias("is_new")),
+            new.select("external_id").with_columns(new_ids.alias("id"), pl.lit(value=True).alias("is_new")),
+        ]
     )
-    return Loaded(UpsertCounts(counts.created + new.height, counts.updated, counts.unchanged), ids)
+    return Loaded(
+        UpsertCounts(counts.created + new.height, counts.updated, counts.unchanged + old.height - changed.height),
+        ids,
+        change_list(changed, compared, label="external_id"),
+    )
+
+
+OLD = "__old"  # suffix of a stored value's column next to the file's
+CHANGED = "__changed"
+
+
+def _text_select(cursor: Any, select: str, names: Sequence[str]) -> pl.DataFrame:
+    """Run ``select`` (no parameters; every selected column cast to text) and return its rows as a frame of
+    strings: ``COPY … TO STDOUT`` read by Polars on PostgreSQL, ``fetchall`` on SQLite."""
+    schema = dict.fromkeys(names, pl.String)
+    if _is_postgres():
+        buffer = io.BytesIO()
+        with cursor.cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT csv, NULL '\\N', FORCE_QUOTE *)") as copy:
+            for block in copy:
+                buffer.write(block)
+        if buffer.tell() == 0:
+            return pl.DataFrame(schema=schema)
+        return pl.read_csv(
+            buffer.getvalue(), has_header=False, new_columns=list(names), schema=schema, null_values="\\N"
+        )
+    cursor.execute(select)
+    return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
+
+
+def _as_text(expression: str) -> str:
+    return f"CAST({expression} AS TEXT)"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def stored_by_external_id(*, table: str, source: str, external_ids: pl.Series, columns: Sequence[str]) -> pl.DataFrame:
+    """``external_id``, ``id`` (Int64) and ``columns`` (as text) of the stored rows of ``source`` with the given
+    external ids; the distinct keys are staged and joined."""
+    keys = pl.Series("external_id", external_ids, dtype=pl.String).drop_nulls().unique().to_frame()
+    picked = "".join(f", {_as_text('t.' + _quote(c))}" for c in columns)
+    with transaction.atomic(), connection.cursor() as cursor, _staged(cursor, table, keys, {}) as stage:
+        found = _text_select(
+            cursor,
+            f"SELECT s.external_id, {_as_text('t.id')}{picked} FROM {stage} s "
+            f"JOIN {_quote(table)} t ON t.source = {_literal(source)} AND t.external_id = s.external_id",
+            ["external_id", "id", *columns],
+        )
+    return found.with_columns(pl.col("id").cast(pl.Int64))
+
+
+def stored_children(*, table: str, fk: str, parent_ids: pl.Series, columns: Sequence[str]) -> pl.DataFrame:
+    """``id``, ``fk`` (both Int64) and ``columns`` (as text) of the rows of ``table`` whose ``fk`` is one of
+    ``parent_ids`` (staged and joined)."""
+    keys = pl.Series("id", parent_ids, dtype=pl.Int64).drop_nulls().unique().to_frame()
+    names = ["id", fk, *columns]
+    if keys.height == 0:
+        return pl.DataFrame(schema={"id": pl.Int64, fk: pl.Int64, **dict.fromkeys(columns, pl.String)})
+    picked = "".join(f", {_as_text('c.' + _quote(c))}" for c in columns)
+    with transaction.atomic(), connection.cursor() as cursor, _staged(cursor, table, keys, {"id": "id"}) as stage:
+        found = _text_select(
+            cursor,
+            f"SELECT {_as_text('c.id')}, {_as_text('c.' + _quote(fk))}{picked} FROM {stage} s "
+            f"JOIN {_quote(table)} c ON c.{_quote(fk)} = s.id",
+            names,
+        )
+    return found.with_columns(pl.col("id").cast(pl.Int64), pl.col(fk).cast(pl.Int64))
+
+
+def _from_text(column: str, dtype: pl.DataType) -> pl.Expr:
+    """A stored value read as text, in the file column's type (PostgreSQL and SQLite spell values differently:
+    ``t``/``1`` for true, ``1558.8`` for a NUMERIC on SQLite)."""
+    text = pl.col(column)
+    if dtype == pl.Boolean:
+        return pl.when(text.is_null()).then(None).otherwise(text.str.to_lowercase().is_in(["t", "true", "1"]))
+    if dtype == pl.Date:
+        return text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    if dtype.is_decimal() or dtype.is_numeric():
+        return text.cast(dtype, strict=False)
+    if dtype == pl.Null:
+        return text
+    return text.cast(pl.String)
+
+
+def differences(joined: pl.DataFrame, compared: Sequence[str]) -> pl.DataFrame:
+    """``joined`` (file columns next to the stored ones suffixed ``__old``) with ``__changed``: whether any
+    compared column differs (a null and a value differ; two nulls do not)."""
+    flags: list[pl.Expr] = []
+    for column in compared:
+        dtype = joined.schema[column]
+        old = _from_text(column + OLD, dtype)
+        if dtype == pl.Null:
+            flags.append(old.is_not_null())
+        elif dtype == pl.String:
+            flags.append(~pl.col(column).eq_missing(old))
+        else:
+            flags.append(~pl.col(column).eq_missing(old))
+    changed = pl.any_horizontal(flags) if flags else pl.lit(value=False)
+    return joined.with_columns(changed.fill_null(value=True).alias(CHANGED))
+
+
+def change_list(changed: pl.DataFrame, compared: Sequence[str], *, label: str) -> list[Change]:
+    """The changed columns of each changed row, before (stored text) and after (the file's value as text)."""
+    if changed.height == 0:
+        return []
+    as_text = changed.select(
+        pl.col("id"),
+        pl.col(label).cast(pl.String).alias("__label"),
+        *(
+            (~pl.col(c).eq_missing(_from_text(c + OLD, changed.schema[c]))).alias(c + "__differs")
+            if changed.schema[c] != pl.Null
+            else pl.col(c + OLD).is_not_null().alias(c + "__differs")
+            for c in compared
+        ),
+        *(pl.col(c).cast(pl.String).alias(c + "__new") for c in compared),
+        # The stored value in the column's type, written like the new one (SQLite would give "25" for 25.00).
+        *(
+            (
+                _from_text(c + OLD, changed.schema[c]).cast(pl.String)
+                if changed.schema[c] != pl.Null
+                else pl.col(c + OLD)
+            ).alias(c + OLD)
+            for c in compared
+        ),
+    )
+    result: list[Change] = []
+    for row in as_text.iter_rows(named=True):
+        columns = [c for c in compared if row[c + "__differs"]]
+        result.append(
+            Change(
+                id=int(row["id"]),
+                label=str(row["__label"]),
+                before={c: row[c + OLD] for c in columns},
+                after={c: row[c + "__new"] for c in columns},
+            )
+        )
+    return result
 
 
 def insert_new(*, model: Any, frame: pl.DataFrame, trusted: Sequence[str] = ()) -> pl.Series:
@@ -471,3 +627,13 @@ def _setwise_reference_checks(cursor: Any, model: Any, rows: pl.DataFrame, trust
     cursor.execute("SET LOCAL session_replication_role = replica")
     yield  # on an error the caller's savepoint is rolled back, which undoes the SET LOCAL as well
     cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+def delete_ids(*, table: str, ids: pl.Series) -> int:
+    """Delete the rows of ``table`` with the given ids (staged and joined); returns how many went."""
+    keys = pl.Series("id", ids, dtype=pl.Int64).drop_nulls().unique().to_frame()
+    if keys.height == 0:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor, _staged(cursor, table, keys, {"id": "id"}) as stage:
+        cursor.execute(f"DELETE FROM {_quote(table)} WHERE id IN (SELECT id FROM {stage})")
+        return int(cursor.rowcount)

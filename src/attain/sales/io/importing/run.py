@@ -90,7 +90,7 @@ def facts_import(
                 row_count=table.row_count,
                 task_id=task_id[:64],
             )
-            importer.write(batch_id=batch.pk)
+            importer.write(batch_id=batch.pk, actor=actor)
             if dry_run:
                 raise _DryRunDone
             ImportBatch.objects.filter(pk=batch.pk).update(

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from attain.core.audit import audit_record_many
 from attain.sales.io import fields as F
 from attain.sales.io import sql
+from attain.sales.io.importing._common import _WriteRejected
 from attain.sales.io.importing.validation import _Validation
 from attain.sales.io.reading import ROW
 from attain.sales.models import Collection, Customer, Order, OrderReversal, Product, default_currency
@@ -33,7 +37,9 @@ class _Writing(_Validation):
     """Write the checked frame set-wise through ``sql``."""
 
     # --- writing
-    def write(self, *, batch_id: int) -> None:
+    def write(self, *, batch_id: int, actor: Any = None) -> None:
+        self.actor = actor
+        self.batch_id = batch_id
         now = timezone.now()
         writer = getattr(self, f"_write_{self.kind}")
         counts = writer(now=now, batch_id=batch_id)
@@ -54,7 +60,21 @@ class _Writing(_Validation):
             pl.lit(self.source).alias("source"), pl.col(F.EXTERNAL_ID).alias("external_id"), **columns
         )
         frame = _with_defaults(model, frame)
-        return sql.fact_load(model=model, frame=frame, now=now, batch_id=batch_id).counts
+        loaded = sql.fact_load(model=model, frame=frame, now=now, batch_id=batch_id)
+        self._audit(model, loaded.changes)
+        return loaded.counts
+
+    def _audit(self, model: Any, changes: list[sql.Change], action: str = "sales.import_update") -> None:
+        """One audit event per stored row the import changed: a correction is never silent."""
+        if not changes:
+            return
+        audit_record_many(
+            actor=getattr(self, "actor", None),
+            action=action,
+            object_type=model._meta.label_lower,
+            items=((change.id, change.label, change.before, change.after) for change in changes),
+            reason=f"import batch {getattr(self, 'batch_id', '')}",
+        )
 
     def _text(self, key: str) -> pl.Expr:
         return pl.col(key).fill_null("")
@@ -254,13 +274,9 @@ class _Writing(_Validation):
         )
         frame = _with_defaults(Order, frame)
         loaded = sql.fact_load(model=Order, frame=frame, now=now, batch_id=batch_id)
-        counts = loaded.counts
-        # Children of new orders go straight in with the orders' new ids; children of stored orders are staged
-        # with the order number and upserted, joined to the orders in SQL.
-        new_orders = loaded.ids.filter(pl.col("is_new")).select(
-            pl.col("external_id").alias("order_no"), pl.col("id").alias("order_id")
-        )
-        parent = sql.Parent(column="order_id", table=Order._meta.db_table, source=self.source, external_id="order_no")
+        self._audit(Order, loaded.changes)
+        orders = loaded.ids.select(pl.col("external_id").alias("order_no"), pl.col("id").alias("order_id"), "is_new")
+        touched = {change.id for change in loaded.changes}  # stored orders changed by this file, in any part
         lines = lines.with_columns(pl.col(F.EXTERNAL_ID).alias("order_no"))
         if self.has("product"):
             quantity = pl.col("quantity__v").fill_null(Decimal(1))
@@ -281,15 +297,10 @@ class _Writing(_Validation):
                 pl.col("amount__v").alias("amount"),
                 pl.col("cost__v").alias("cost") if self.has("cost") else pl.lit(None, pl.Decimal(18, 2)).alias("cost"),
             )
-            line_counts = self._children(OrderLine, ["order_id", "line_no"], line_frame, new_orders, parent)
-            if line_counts.created or line_counts.updated:
-                changed_orders = counts.created + counts.updated
-                if changed_orders == 0:
-                    counts = sql.UpsertCounts(
-                        created=0,
-                        updated=min(line_counts.created + line_counts.updated, frame.height),
-                        unchanged=max(frame.height - line_counts.created - line_counts.updated, 0),
-                    )
+            synced = self._children(OrderLine, "line_no", line_frame, orders)
+            if synced.missing.height:
+                self._reject_removed_lines(synced.missing, orders, lines)
+            touched |= synced.touched
         credits = getattr(self, "credits", {})
         if credits:
             credit_frame = pl.DataFrame(
@@ -303,16 +314,66 @@ class _Writing(_Validation):
                 how="left",
                 maintain_order="left",
             )
-            self._children(OrderCredit, ["order_id", "person_id"], credit_frame, new_orders, parent)
-        return counts
+            synced = self._children(OrderCredit, "person_id", credit_frame, orders)
+            # The file's split replaces the stored one: shares of people it no longer names are removed (audited).
+            sql.delete_ids(table=OrderCredit._meta.db_table, ids=synced.missing["id"])
+            audit_record_many(
+                actor=getattr(self, "actor", None),
+                action="sales.import_remove",
+                object_type=OrderCredit._meta.label_lower,
+                items=(
+                    (row["id"], f"{row['order_id']}/{row['person_id']}", row, None)
+                    for row in synced.missing.iter_rows(named=True)
+                ),
+                reason=f"import batch {batch_id}",
+            )
+            touched |= synced.touched | set(synced.missing["order_id"].to_list())
+        stored_orders = loaded.counts.updated + loaded.counts.unchanged
+        updated = len(touched)
+        return sql.UpsertCounts(created=loaded.counts.created, updated=updated, unchanged=stored_orders - updated)
 
-    @staticmethod
-    def _children(
-        model: Any, key: list[str], frame: pl.DataFrame, new_orders: pl.DataFrame, parent: sql.Parent
-    ) -> sql.UpsertCounts:
-        """Write an order's child rows (``frame`` has ``order_no``): inserted for new orders, upserted for the rest."""
-        fresh = frame.join(new_orders, on="order_no", how="inner", maintain_order="left").drop("order_no")
-        sql.insert_new(model=model, frame=fresh, trusted=[parent.table])
-        stale = frame.join(new_orders.select("order_no"), on="order_no", how="anti", maintain_order="left")
-        counts = sql.upsert(table=model._meta.db_table, key=key, frame=stale, parent=parent)
-        return sql.UpsertCounts(counts.created + fresh.height, counts.updated, counts.unchanged)
+    def _reject_removed_lines(self, missing: pl.DataFrame, orders: pl.DataFrame, lines: pl.DataFrame) -> None:
+        first_rows = lines.group_by("order_no").agg(pl.col(ROW).min())
+        found = missing.join(orders, on="order_id").join(first_rows, on="order_no").sort(ROW, "line_no")
+        for row, order_no, line_no in found.select(ROW, "order_no", "line_no").iter_rows():
+            message = _(
+                "Order %(order)s has a stored line %(line)s that this file leaves out. An import never removes a "
+                "booked line: record a cancellation or refund of that amount instead."
+            ) % {"order": order_no, "line": line_no}
+            self.error(row, "line_no" if self.has("line_no") else F.EXTERNAL_ID, order_no, message, "line_removed")
+        raise _WriteRejected
+
+    def _children(self, model: Any, second_key: str, frame: pl.DataFrame, orders: pl.DataFrame) -> _Synced:
+        """Write an order's child rows (``frame`` has ``order_no``; the key is ``(order_id, second_key)``): inserted
+        straight away for new orders; for stored orders compared with what is stored — new children inserted,
+        changed ones upserted and audited, stored ones the file leaves out returned as ``missing``."""
+        order_table = Order._meta.db_table
+        table = model._meta.db_table
+        frame = frame.join(orders, on="order_no", how="inner", maintain_order="left")
+        fresh = frame.filter(pl.col("is_new")).drop("order_no", "is_new")
+        sql.insert_new(model=model, frame=fresh, trusted=[order_table])
+        stale = frame.filter(~pl.col("is_new")).drop("is_new")
+        compared = [c for c in fresh.columns if c not in ("order_id", second_key)]
+        stored = sql.stored_children(
+            table=table, fk="order_id", parent_ids=stale["order_id"], columns=[second_key, *compared]
+        ).with_columns(pl.col(second_key).cast(stale.schema[second_key]), pl.lit(value=True).alias("__stored"))
+        key = ["order_id", second_key]
+        joined = stale.join(stored, on=key, how="left", suffix=sql.OLD, maintain_order="left")
+        added = joined.filter(pl.col("__stored").is_null()).select(fresh.columns)
+        sql.insert_new(model=model, frame=added)
+        kept = sql.differences(joined.filter(pl.col("__stored").is_not_null()), compared)
+        changed = kept.filter(pl.col(sql.CHANGED))
+        sql.upsert(table=table, key=key, frame=changed.select(fresh.columns))
+        labelled = changed.with_columns(pl.format("{}/{}", pl.col("order_no"), pl.col(second_key)).alias("__label"))
+        self._audit(model, sql.change_list(labelled, compared, label="__label"))
+        missing = stored.join(stale.select(key), on=key, how="anti").drop("__stored")
+        touched = set(added["order_id"].to_list()) | set(changed["order_id"].to_list())
+        return _Synced(missing=missing, touched=touched)
+
+
+@dataclass(frozen=True)
+class _Synced:
+    """Children of stored orders: the stored ones the file leaves out, and the orders whose children changed."""
+
+    missing: pl.DataFrame
+    touched: set[int]

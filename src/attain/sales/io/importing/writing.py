@@ -246,29 +246,49 @@ class _Writing(_Validation):
     def _write_order(self, *, now: dt.datetime, batch_id: int) -> sql.UpsertCounts:
         from attain.sales.models import OrderCredit, OrderLine
 
-        lines = self.frame.sort(ROW).with_columns(
-            pl.coalesce(pl.col("line_no__v"), pl.int_range(1, pl.len() + 1).over(F.EXTERNAL_ID)).alias("line")
+        lines = self.frame.sort(ROW)
+        status = (
+            pl.col("status").str.to_lowercase().replace_strict(self.spec.field("status").choices, default="booked")
+            if self.has("status")
+            else pl.lit("booked")
         )
-        terms = pl.col("payment_terms_days__v").first().fill_null(30)
-        headers = lines.group_by(F.EXTERNAL_ID, maintain_order=True).agg(
-            pl.col("booked_on__v").first().alias("booked_on"),
-            pl.col("customer__id").first().alias("customer_id"),
-            pl.col("rep__id").first().alias("person_id"),
-            pl.col("unit__id").first().alias("unit_id"),
-            pl.col("currency").first().fill_null(default_currency()).alias("currency"),
-            pl.col("amount__v").sum().alias("amount"),
-            pl.when(pl.col("cost__v").is_not_null().any()).then(pl.col("cost__v").sum()).otherwise(None).alias("cost"),
-            terms.alias("payment_terms_days"),
-            (pl.col("booked_on__v").first() + pl.duration(days=terms)).alias("due_on"),
-            (
-                pl.col("status")
-                .first()
-                .str.to_lowercase()
-                .replace_strict(self.spec.field("status").choices, default="booked")
-                if self.has("status")
-                else pl.lit("booked")
-            ).alias("status"),
-        )
+        if lines[F.EXTERNAL_ID].n_unique() == lines.height:
+            # One line per order (most exports): the header is the row itself, no grouping needed.
+            lines = lines.with_columns(pl.col("line_no__v").fill_null(1).alias("line"))
+            terms = pl.col("payment_terms_days__v").fill_null(30)
+            headers = lines.select(
+                pl.col(F.EXTERNAL_ID),
+                pl.col("booked_on__v").alias("booked_on"),
+                pl.col("customer__id").alias("customer_id"),
+                pl.col("rep__id").alias("person_id"),
+                pl.col("unit__id").alias("unit_id"),
+                pl.col("currency").fill_null(default_currency()).alias("currency"),
+                pl.col("amount__v").alias("amount"),
+                pl.col("cost__v").alias("cost"),
+                terms.alias("payment_terms_days"),
+                (pl.col("booked_on__v") + pl.duration(days=terms)).alias("due_on"),
+                status.alias("status"),
+            )
+        else:
+            lines = lines.with_columns(
+                pl.coalesce(pl.col("line_no__v"), pl.int_range(1, pl.len() + 1).over(F.EXTERNAL_ID)).alias("line")
+            )
+            terms = pl.col("payment_terms_days__v").first().fill_null(30)
+            headers = lines.group_by(F.EXTERNAL_ID, maintain_order=True).agg(
+                pl.col("booked_on__v").first().alias("booked_on"),
+                pl.col("customer__id").first().alias("customer_id"),
+                pl.col("rep__id").first().alias("person_id"),
+                pl.col("unit__id").first().alias("unit_id"),
+                pl.col("currency").first().fill_null(default_currency()).alias("currency"),
+                pl.col("amount__v").sum().alias("amount"),
+                pl.when(pl.col("cost__v").is_not_null().any())
+                .then(pl.col("cost__v").sum())
+                .otherwise(None)
+                .alias("cost"),
+                terms.alias("payment_terms_days"),
+                (pl.col("booked_on__v").first() + pl.duration(days=terms)).alias("due_on"),
+                status.first().alias("status"),
+            )
         frame = headers.select(
             pl.lit(self.source).alias("source"), pl.col(F.EXTERNAL_ID).alias("external_id"), pl.exclude(F.EXTERNAL_ID)
         )

@@ -337,6 +337,8 @@ def fact_load(
     new_ids = insert_new(
         model=model, frame=new.with_columns(pl.lit(batch_id, pl.Int64).alias("import_batch_id")), trusted=trusted
     )
+    if new_ids is None:  # with_ids=True always returns them
+        raise RuntimeError("insert_new returned no ids")
     ids = pl.concat(
         [
             old.select("external_id", "id", pl.lit(value=False).alias("is_new")),
@@ -483,17 +485,22 @@ def change_list(changed: pl.DataFrame, compared: Sequence[str], *, label: str) -
     return result
 
 
-def insert_new(*, model: Any, frame: pl.DataFrame, trusted: Sequence[str] = ()) -> pl.Series:
-    """Insert ``frame``'s rows (none of which may exist yet) into ``model``'s table with fresh ids from the table's
-    sequence; returns the ids in the frame's order. ``created_at``/``updated_at`` are left to the database."""
+def insert_new(
+    *, model: Any, frame: pl.DataFrame, trusted: Sequence[str] = (), with_ids: bool = True
+) -> pl.Series | None:
+    """Insert ``frame``'s rows (none of which may exist yet) into ``model``'s table. With ``with_ids`` the ids are
+    drawn from the table's sequence first and returned in the frame's order (for children to point at);
+    without, the table's own default numbers the rows and nothing is returned. ``created_at``/``updated_at``
+    are left to the database."""
     table = model._meta.db_table
     if frame.height == 0:
-        return pl.Series("id", [], dtype=pl.Int64)
-    frame = frame.drop([c for c in _LEFT_TO_DEFAULTS if c in frame.columns])
+        return pl.Series("id", [], dtype=pl.Int64) if with_ids else None
+    rows = frame.drop([c for c in (*_LEFT_TO_DEFAULTS, "id") if c in frame.columns])
     with transaction.atomic(), connection.cursor() as cursor:
-        ids = _allocate_ids(cursor, table, frame.height)
-        rows = frame.with_columns(ids.alias("id"))
-        with _indexes_rebuilt_if_large(cursor, table, frame.height):
+        ids = _allocate_ids(cursor, table, rows.height) if with_ids else None
+        if ids is not None:
+            rows = rows.with_columns(ids.alias("id"))
+        with _indexes_rebuilt_if_large(cursor, table, rows.height):
             if _is_postgres():
                 with _setwise_reference_checks(cursor, model, rows, trusted):
                     _load(cursor, _quote(table), rows)

@@ -371,7 +371,7 @@ class _Writing(_Validation):
         table = model._meta.db_table
         frame = frame.join(orders, on="order_no", how="inner", maintain_order="left")
         fresh = frame.filter(pl.col("is_new")).drop("order_no", "is_new")
-        sql.insert_new(model=model, frame=fresh, trusted=[order_table])
+        sql.insert_new(model=model, frame=fresh, trusted=[order_table], with_ids=False)
         stale = frame.filter(~pl.col("is_new")).drop("is_new")
         compared = [c for c in fresh.columns if c not in ("order_id", second_key)]
         stored = sql.stored_children(
@@ -380,7 +380,7 @@ class _Writing(_Validation):
         key = ["order_id", second_key]
         joined = stale.join(stored, on=key, how="left", suffix=sql.OLD, maintain_order="left")
         added = joined.filter(pl.col("__stored").is_null()).select(fresh.columns)
-        sql.insert_new(model=model, frame=added)
+        sql.insert_new(model=model, frame=added, with_ids=False)
         kept = sql.differences(joined.filter(pl.col("__stored").is_not_null()), compared)
         changed = kept.filter(pl.col(sql.CHANGED))
         sql.upsert(table=table, key=key, frame=changed.select(fresh.columns))

@@ -1,6 +1,8 @@
 """REST endpoints of the sales domain: parse → call a service or selector → serialize.
 
 Lists accept the same query parameters as the web lists (the FilterSets in ``attain.sales.filters``).
+``PATCH /<kind>/{id}`` corrects the fields its body gives, with a required ``reason``, audited; money that
+changed hands (order amounts, collections, reversals) is corrected by reversals, never edited.
 ``POST /<kind>/bulk`` upserts up to 1000 rows with per-row results; ``POST /webhooks/{source}`` receives CRM
 pushes signed with HMAC-SHA256 (see ``attain.sales.webhooks``).
 """
@@ -11,11 +13,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from attain.core.errors import PermissionDeniedError
+from attain.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from attain.org import selectors as org_selectors
 from attain.sales import selectors, services, webhooks
 from attain.sales.choices import FactKind
@@ -35,35 +39,42 @@ from attain.sales.models import (
 from attain.sales.schemas import (
     ActivityIn,
     ActivityOut,
+    ActivityUpdateIn,
     AgeingOut,
     BulkIn,
     BulkOut,
     CollectionIn,
     CollectionOut,
+    CorrectionIn,
     CustomerIn,
     CustomerOut,
+    CustomerUpdateIn,
     DealIn,
     DealMoveIn,
     DealOut,
+    DealUpdateIn,
     FeedbackIn,
     FeedbackOut,
+    FeedbackUpdateIn,
     OrderDetailOut,
     OrderIn,
     OrderOut,
     OrderUpdateIn,
     ProductIn,
     ProductOut,
+    ProductUpdateIn,
     ReversalIn,
     ReversalOut,
     StageIn,
     StageOut,
     TrainingIn,
     TrainingOut,
+    TrainingUpdateIn,
 )
 
 if TYPE_CHECKING:
     from attain.accounts.models import User
-    from attain.org.models import Person
+    from attain.org.models import Person, ProductLine
 
 router = Router(tags=["sales"])
 
@@ -81,6 +92,27 @@ def _credits(actor: User, credits: list[Any]) -> list[services.CreditShare]:
         services.CreditShare(person=org_selectors.person_get(actor=actor, pk=c.person_id), percent=c.percent)
         for c in credits
     ]
+
+
+def _changes(payload: CorrectionIn, stored: Model, **references: Callable[[int], Any]) -> dict[str, Any]:
+    """The fields a PATCH body gives (the rest stay as stored), each changed ``<name>_id`` turned into its object.
+
+    A new reference the actor cannot see is a 400 naming the field (only the path's object answers 404); the
+    stored one may be sent back as it is, visible or not.
+    """
+    changes = payload.dict(exclude_unset=True, exclude={"reason"})
+    for name, get in references.items():
+        key = f"{name}_id"
+        if key not in changes:
+            continue
+        pk = changes.pop(key)
+        if pk == getattr(stored, key):
+            continue
+        try:
+            changes[name] = None if pk is None else get(pk)
+        except NotFoundError as exc:
+            raise ValidationError(exc.message, field=key) from exc
+    return changes
 
 
 # --- customers and products --------------------------------------------------------------------------------
@@ -117,6 +149,15 @@ def customer_upsert(request: HttpRequest, payload: CustomerIn) -> Status[Custome
     return Status(201 if status == services.CREATED else 200, customer)
 
 
+@router.patch("/customers/{int:pk}", response=CustomerOut)
+def customer_update(request: HttpRequest, pk: int, payload: CustomerUpdateIn) -> Customer:
+    """Correct name, segment, key-account flag or region; owners change through the upsert's ``owner_id``."""
+    actor = _actor(request)
+    customer = selectors.customer_get(actor=actor, pk=pk)
+    changes = _changes(payload, customer, region=lambda unit_pk: org_selectors.unit_get(actor=actor, pk=unit_pk))
+    return services.customer_update(actor=actor, customer=customer, reason=payload.reason, **changes)
+
+
 @router.get("/products", response=list[ProductOut])
 @paginate(LimitOffsetPagination)
 def product_list(request: HttpRequest) -> Any:
@@ -134,7 +175,10 @@ def product_upsert(request: HttpRequest, payload: ProductIn) -> Status[Product]:
     services._require_reference_write(actor)
     line = None
     if payload.product_line_id is not None:
-        line = org_selectors.product_line_list(actor=actor).filter(pk=payload.product_line_id).first()
+        try:
+            line = _product_line(actor, payload.product_line_id)
+        except NotFoundError as exc:  # an unknown line is bad input, not a missing page
+            raise ValidationError(exc.message, field="product_line_id") from exc
     product, status = services.product_upsert(
         actor=actor,
         code=payload.code,
@@ -148,6 +192,22 @@ def product_upsert(request: HttpRequest, payload: ProductIn) -> Status[Product]:
         is_active=payload.is_active,
     )
     return Status(201 if status == services.CREATED else 200, product)
+
+
+@router.patch("/products/{int:pk}", response=ProductOut)
+def product_update(request: HttpRequest, pk: int, payload: ProductUpdateIn) -> Product:
+    """Correct name, product line, list price, cost or the active flag (reference data: admin, director, finance)."""
+    actor = _actor(request)
+    product = selectors.product_get(actor=actor, pk=pk)
+    changes = _changes(payload, product, product_line=lambda line_pk: _product_line(actor, line_pk))
+    return services.product_update(actor=actor, product=product, reason=payload.reason, **changes)
+
+
+def _product_line(actor: User, pk: int) -> ProductLine:
+    line = org_selectors.product_line_list(actor=actor).filter(pk=pk).first()
+    if line is None:
+        raise NotFoundError(_("Product line not found."))
+    return line
 
 
 @router.get("/pipeline-stages", response=list[StageOut])
@@ -334,6 +394,15 @@ def deal_upsert(request: HttpRequest, payload: DealIn) -> Status[Deal]:
     return Status(201 if status == services.CREATED else 200, deal)
 
 
+@router.patch("/deals/{int:pk}", response=DealOut)
+def deal_update(request: HttpRequest, pk: int, payload: DealUpdateIn) -> Deal:
+    """Correct name, amount, expected close, customer or won/lost reason; stages move with ``POST …/stage``."""
+    actor = _actor(request)
+    deal = selectors.deal_get(actor=actor, pk=pk)
+    changes = _changes(payload, deal, customer=lambda customer_pk: selectors.customer_get(actor=actor, pk=customer_pk))
+    return services.deal_update(actor=actor, deal=deal, reason=payload.reason, **changes)
+
+
 @router.post("/deals/{int:pk}/stage", response=DealOut)
 def deal_move_stage(request: HttpRequest, pk: int, payload: DealMoveIn) -> Deal:
     """Move a deal to another stage; the change is kept in its stage history with a timestamp."""
@@ -380,6 +449,17 @@ def activity_create(request: HttpRequest, payload: ActivityIn) -> Status[Activit
     )
 
 
+@router.patch("/activities/{int:pk}", response=ActivityOut)
+def activity_update(request: HttpRequest, pk: int, payload: ActivityUpdateIn) -> Activity:
+    """Correct kind, outcome, duration, note, customer or date; reps correct only their own activities."""
+    actor = _actor(request)
+    activity = selectors.activity_get(actor=actor, pk=pk)
+    changes = _changes(
+        payload, activity, customer=lambda customer_pk: selectors.customer_get(actor=actor, pk=customer_pk)
+    )
+    return services.activity_update(actor=actor, activity=activity, reason=payload.reason, **changes)
+
+
 @router.get("/feedback-responses", response=list[FeedbackOut])
 @paginate(LimitOffsetPagination)
 def feedback_list(request: HttpRequest) -> Any:
@@ -410,6 +490,16 @@ def feedback_create(request: HttpRequest, payload: FeedbackIn) -> Status[Feedbac
     )
 
 
+@router.patch("/feedback-responses/{int:pk}", response=FeedbackOut)
+def feedback_update(request: HttpRequest, pk: int, payload: FeedbackUpdateIn) -> FeedbackResponse:
+    """Correct the comment only: a customer's score is what the customer said and is not editable."""
+    actor = _actor(request)
+    response = selectors.feedback_get(actor=actor, pk=pk)
+    return services.feedback_update(
+        actor=actor, response=response, reason=payload.reason, **_changes(payload, response)
+    )
+
+
 @router.get("/training-results", response=list[TrainingOut])
 @paginate(LimitOffsetPagination)
 def training_list(request: HttpRequest) -> Any:
@@ -435,6 +525,16 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Status[Trainin
         source=payload.source,
     )
     return Status(201 if status == services.CREATED else 200, result)
+
+
+@router.patch("/training-results/{int:pk}", response=TrainingOut)
+def training_update(request: HttpRequest, pk: int, payload: TrainingUpdateIn) -> TrainingResult:
+    """Correct the score, pass/fail or completion date of a training result."""
+    actor = _actor(request)
+    result = selectors.training_result_get(actor=actor, pk=pk)
+    return services.training_result_update(
+        actor=actor, result=result, reason=payload.reason, **_changes(payload, result)
+    )
 
 
 # --- bulk upsert and webhooks ------------------------------------------------------------------------------

@@ -10,8 +10,26 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from attain.sales.choices import DEFAULT_SOURCE, ActivityKind, FeedbackKind, OrderStatus, ReversalKind
+
+
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _keep() -> Any:
+    """The default of a correction field: left out of the body, the stored value stays as it is."""
+    return Field(None, json_schema_extra=_drop_default)
+
+
+class CorrectionIn(Schema):
+    """A PATCH body: why (required, kept in the audit log) and only the fields to change; others are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(..., max_length=500)
 
 
 class CustomerOut(Schema):
@@ -34,6 +52,13 @@ class CustomerIn(Schema):
     region_id: int | None = None
     owner_id: int | None = None
     owned_from: dt.date | None = None
+
+
+class CustomerUpdateIn(CorrectionIn):
+    name: str = _keep()
+    segment: str = _keep()
+    is_key_account: bool = _keep()
+    region_id: int | None = _keep()
 
 
 class ProductOut(Schema):
@@ -59,6 +84,14 @@ class ProductIn(Schema):
     cost: Decimal | None = None
     currency: str | None = None
     is_active: bool = True
+
+
+class ProductUpdateIn(CorrectionIn):
+    name: str = _keep()
+    product_line_id: int | None = _keep()
+    list_price: Decimal | None = _keep()
+    cost: Decimal | None = _keep()
+    is_active: bool = _keep()
 
 
 class CreditIn(Schema):
@@ -241,6 +274,16 @@ class DealIn(Schema):
     credits: list[CreditIn] = []
 
 
+class DealUpdateIn(CorrectionIn):
+    """Stage changes have their own endpoint (``POST /deals/{id}/stage``)."""
+
+    name: str = _keep()
+    amount: Decimal = _keep()
+    expected_close_on: dt.date | None = _keep()
+    customer_id: int | None = _keep()
+    won_lost_reason: str = _keep()
+
+
 class DealMoveIn(Schema):
     stage_id: int
     won_lost_reason: str | None = None
@@ -272,6 +315,15 @@ class ActivityIn(Schema):
     source: str = DEFAULT_SOURCE
 
 
+class ActivityUpdateIn(CorrectionIn):
+    kind: ActivityKind = _keep()
+    outcome: str = _keep()
+    duration_minutes: int | None = _keep()
+    note: str = _keep()
+    customer_id: int | None = _keep()
+    occurred_on: dt.date = _keep()
+
+
 class FeedbackOut(Schema):
     id: int
     source: str
@@ -295,6 +347,12 @@ class FeedbackIn(Schema):
     source: str = DEFAULT_SOURCE
 
 
+class FeedbackUpdateIn(CorrectionIn):
+    """Only the comment: a customer's score is what the customer said and is not editable."""
+
+    comment: str = _keep()
+
+
 class TrainingOut(Schema):
     id: int
     source: str
@@ -314,6 +372,12 @@ class TrainingIn(Schema):
     score: Decimal | None = None
     external_id: str | None = None
     source: str = DEFAULT_SOURCE
+
+
+class TrainingUpdateIn(CorrectionIn):
+    score: Decimal | None = _keep()
+    is_passed: bool = _keep()
+    completed_on: dt.date = _keep()
 
 
 class BulkIn(Schema):

@@ -13,7 +13,9 @@ from attain.sales.services._common import (
     REFERENCE_ROLES,
     REP_KINDS,
     UNCHANGED,
+    UNSET,
     UPDATED,
+    Unset,
     fact_write_allowed,
 )
 from attain.sales.services._common import (
@@ -21,8 +23,11 @@ from attain.sales.services._common import (
 )
 from attain.sales.services.activities import (
     activity_log,
+    activity_update,
     feedback_record,
+    feedback_update,
     training_result_record,
+    training_result_update,
 )
 from attain.sales.services.bulk import (
     BULK_HANDLERS,
@@ -33,11 +38,13 @@ from attain.sales.services.bulk import (
 )
 from attain.sales.services.customers import (
     customer_owner_assign,
+    customer_update,
     customer_upsert,
 )
 from attain.sales.services.deals import (
     CreditShare,
     deal_move_stage,
+    deal_update,
     deal_upsert,
 )
 from attain.sales.services.orders import (
@@ -55,6 +62,7 @@ from attain.sales.services.products import (
     alias_add,
     pipeline_stage_create,
     pipeline_stage_update,
+    product_update,
     product_upsert,
 )
 
@@ -67,29 +75,37 @@ __all__ = [
     "REFERENCE_ROLES",
     "REP_KINDS",
     "UNCHANGED",
+    "UNSET",
     "UPDATED",
     "BulkResult",
     "CreditShare",
     "LineInput",
     "OrderTotals",
     "RowResult",
+    "Unset",
     "activity_log",
+    "activity_update",
     "alias_add",
     "collection_record",
     "customer_owner_assign",
+    "customer_update",
     "customer_upsert",
     "deal_move_stage",
+    "deal_update",
     "deal_upsert",
     "fact_write_allowed",
     "facts_bulk_upsert",
     "feedback_record",
+    "feedback_update",
     "order_create",
     "order_reverse",
     "order_totals",
     "order_update",
     "pipeline_stage_create",
     "pipeline_stage_update",
+    "product_update",
     "product_upsert",
     "rules_quantize",
     "training_result_record",
+    "training_result_update",
 ]

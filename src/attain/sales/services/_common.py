@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 
 from attain.accounts.choices import Role
 from attain.core.audit import audit_record, model_snapshot
-from attain.core.errors import ConflictError, PermissionDeniedError, ValidationError
+from attain.core.errors import ConflictError, ErrorDetail, PermissionDeniedError, ValidationError
 from attain.core.scope import scope_for
 from attain.org.selectors import person_unit_on
 from attain.sales import rules
@@ -24,6 +27,16 @@ if TYPE_CHECKING:
 REFERENCE_ROLES = {Role.ADMIN, Role.DIRECTOR, Role.FINANCE}
 REP_KINDS = {FactKind.ACTIVITY, FactKind.COLLECTION, FactKind.FEEDBACK}
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
+T = TypeVar("T")
+
+
+class Unset(Enum):
+    """The type of ``UNSET``: a correction's argument the caller left out (``None`` may be a value to set)."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
 
 
 # --- permissions -------------------------------------------------------------------------------------------
@@ -98,6 +111,18 @@ def _text(value: Any, *, field: str, required: bool = True, max_length: int = 20
     return text
 
 
+def _required(value: T | None, *, field: str) -> T:
+    """``value``, which a correction may change but not clear."""
+    if value is None:
+        raise ValidationError(_("This field is required."), field=field)
+    return value
+
+
+def _reason(reason: str) -> str:
+    """Why a fact is corrected: required, kept in the audit log."""
+    return _text(reason, field="reason", max_length=500)
+
+
 def _choice(value: Any, choices: list[str], *, field: str) -> str:
     if value not in choices:
         raise ValidationError(_("Unknown value “%(value)s”.") % {"value": value}, field=field)
@@ -132,7 +157,15 @@ def _apply_changes(*, actor: Any, instance: Any, values: dict[str, Any], reason:
     before = model_snapshot(instance, fields=changed)
     for name in changed:
         setattr(instance, name, values[name])
-    instance.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+    except DjangoValidationError as exc:  # a bound only the model states (max digits …): a 400, never a 500
+        details = [
+            ErrorDetail(message=str(message), field=None if name == NON_FIELD_ERRORS else name)
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
+        raise ValidationError(details[0].message, field=details[0].field, details=details) from exc
     instance.save(update_fields=[*changed, "updated_at"] if hasattr(instance, "updated_at") else changed)
     audit_record(
         actor=actor,

@@ -17,13 +17,17 @@ from attain.sales.choices import DEFAULT_SOURCE, ActivityKind, ActivityOutcome, 
 from attain.sales.models import Activity, Customer, Deal, FeedbackResponse, TrainingResult
 from attain.sales.services._common import (
     CREATED,
+    UNSET,
+    Unset,
     _apply_changes,
     _audit_create,
     _choice,
     _external_key,
     _money,
+    _reason,
     _refuse_duplicate,
     _require_fact_write,
+    _required,
     _text,
     _unit_id_on,
 )
@@ -88,6 +92,51 @@ def activity_log(
 
 
 @transaction.atomic
+def activity_update(
+    *,
+    actor: User | None,
+    activity: Activity,
+    reason: str,
+    kind: str | Unset = UNSET,
+    outcome: str | Unset = UNSET,
+    duration_minutes: int | Unset | None = UNSET,
+    note: str | Unset = UNSET,
+    customer: Customer | Unset | None = UNSET,
+    occurred_on: dt.date | Unset = UNSET,
+) -> Activity:
+    """Correct the given fields of an activity (audited, with a reason); reps correct only their own.
+
+    A new date moves the activity to the rep's unit on that date, which must be in the actor's scope too.
+    """
+    _require_fact_write(actor, kind=FactKind.ACTIVITY, person_id=activity.person_id, unit_id=activity.unit_id)
+    why = _reason(reason)
+    activity = Activity.objects.select_for_update().select_related("person").get(pk=activity.pk)
+    values: dict[str, Any] = {}
+    if kind is not UNSET:
+        values["kind"] = _choice(_required(kind, field="kind"), ActivityKind.values, field="kind")
+    if outcome is not UNSET:
+        values["outcome"] = _choice(outcome or "", ["", *ActivityOutcome.values], field="outcome")
+    if duration_minutes is not UNSET:
+        if duration_minutes is not None and duration_minutes < 0:
+            raise ValidationError(_("Must not be negative."), field="duration_minutes")
+        values["duration_minutes"] = duration_minutes
+    if note is not UNSET:
+        values["note"] = _text(note, field="note", required=False, max_length=5000)
+    if customer is not UNSET:
+        values["customer"] = customer
+    if occurred_on is not UNSET:
+        day = _required(occurred_on, field="occurred_on")
+        if day > timezone.localdate() + dt.timedelta(days=1):
+            raise ValidationError(_("An activity cannot be logged in the future."), field="occurred_on")
+        unit_id = _unit_id_on(activity.person, day)
+        _require_fact_write(actor, kind=FactKind.ACTIVITY, person_id=activity.person_id, unit_id=unit_id)
+        values["occurred_on"] = day
+        values["unit_id"] = unit_id
+    _apply_changes(actor=actor, instance=activity, values=values, reason=why)
+    return activity
+
+
+@transaction.atomic
 def feedback_record(
     *,
     actor: User | None,
@@ -125,6 +174,24 @@ def feedback_record(
 
 
 @transaction.atomic
+def feedback_update(
+    *, actor: User | None, response: FeedbackResponse, reason: str, comment: str | Unset = UNSET
+) -> FeedbackResponse:
+    """Correct the comment of a feedback response (audited, with a reason).
+
+    The kind and the score are not editable: a customer's score is what the customer said.
+    """
+    _require_fact_write(actor, kind=FactKind.FEEDBACK, person_id=response.person_id, unit_id=response.unit_id)
+    why = _reason(reason)
+    response = FeedbackResponse.objects.select_for_update().get(pk=response.pk)
+    values: dict[str, Any] = {}
+    if comment is not UNSET:
+        values["comment"] = _text(comment, field="comment", required=False, max_length=5000)
+    _apply_changes(actor=actor, instance=response, values=values, reason=why)
+    return response
+
+
+@transaction.atomic
 def training_result_record(
     *,
     actor: User | None,
@@ -154,3 +221,35 @@ def training_result_record(
         _audit_create(actor, result)
         return result, CREATED
     return result, _apply_changes(actor=actor, instance=result, values=values)
+
+
+@transaction.atomic
+def training_result_update(
+    *,
+    actor: User | None,
+    result: TrainingResult,
+    reason: str,
+    score: Decimal | str | Unset | None = UNSET,
+    is_passed: bool | Unset = UNSET,
+    completed_on: dt.date | Unset = UNSET,
+) -> TrainingResult:
+    """Correct the score, pass/fail or date of a training result (audited, with a reason).
+
+    A new date moves the result to the person's unit on that date, which must be in the actor's scope too.
+    """
+    _require_fact_write(actor, kind=FactKind.TRAINING, person_id=result.person_id, unit_id=result.unit_id)
+    why = _reason(reason)
+    result = TrainingResult.objects.select_for_update().select_related("person").get(pk=result.pk)
+    values: dict[str, Any] = {}
+    if score is not UNSET:
+        values["score"] = None if score in (None, "") else _money(score, field="score")
+    if is_passed is not UNSET:
+        values["is_passed"] = bool(_required(is_passed, field="is_passed"))
+    if completed_on is not UNSET:
+        day = _required(completed_on, field="completed_on")
+        unit_id = _unit_id_on(result.person, day)
+        _require_fact_write(actor, kind=FactKind.TRAINING, person_id=result.person_id, unit_id=unit_id)
+        values["completed_on"] = day
+        values["unit_id"] = unit_id
+    _apply_changes(actor=actor, instance=result, values=values, reason=why)
+    return result

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +19,16 @@ from attain.sales.models import Customer, CustomerOwnership
 from attain.sales.services._common import (
     CREATED,
     UNCHANGED,
+    UNSET,
     UPDATED,
+    Unset,
     _apply_changes,
     _audit_create,
     _external_key,
     _is_admin,
+    _reason,
     _require_signed_in,
+    _required,
     _text,
 )
 
@@ -32,6 +37,21 @@ if TYPE_CHECKING:
     from attain.org.models import Person, Unit
 
 # --- customers and products --------------------------------------------------------------------------------
+
+
+def _require_customer_write(actor: User | None, *, owner_id: int | None, region_id: int | None) -> None:
+    """Administrators always; reps never; other roles when the owner rep or the region is in their data scope."""
+    if actor is None or _is_admin(actor):
+        return
+    _require_signed_in(actor)
+    if getattr(actor, "role", None) == Role.REP:
+        raise PermissionDeniedError(_("Reps may not change customers."))
+    scope = scope_for(actor)
+    allowed = (owner_id is not None and scope.allows_person(owner_id)) or (
+        region_id is not None and scope.allows_unit(region_id)
+    )
+    if not allowed:
+        raise PermissionDeniedError(_("This customer is outside your data scope."))
 
 
 @transaction.atomic
@@ -50,15 +70,9 @@ def customer_upsert(
 ) -> tuple[Customer, str]:
     """Create or correct a customer by (source, external id); a new ``owner`` starts an ownership period."""
     source, external_id = _external_key(source, external_id)
-    if actor is not None and not _is_admin(actor):
-        _require_signed_in(actor)
-        if getattr(actor, "role", None) == Role.REP:
-            raise PermissionDeniedError(_("Reps may not change customers."))
-        allowed = (owner is not None and scope_for(actor).allows_person(owner.pk)) or (
-            region is not None and scope_for(actor).allows_unit(region.pk)
-        )
-        if not allowed:
-            raise PermissionDeniedError(_("This customer is outside your data scope."))
+    _require_customer_write(
+        actor, owner_id=owner.pk if owner is not None else None, region_id=region.pk if region is not None else None
+    )
     values = {
         "name": _text(name, field="name"),
         "segment": _text(segment, field="segment", required=False, max_length=64),
@@ -118,3 +132,43 @@ def customer_owner_assign(*, actor: User | None, customer: Customer, person: Per
     )
     _audit_create(actor, ownership)
     return True
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    actor: User | None,
+    customer: Customer,
+    reason: str,
+    name: str | Unset = UNSET,
+    segment: str | Unset = UNSET,
+    is_key_account: bool | Unset = UNSET,
+    region: Unit | Unset | None = UNSET,
+) -> Customer:
+    """Correct the given fields of a customer (audited, with a reason); who may: as for ``customer_upsert``.
+
+    The customer's current owner or its region (before and after the correction) must be in the actor's scope.
+    """
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    today = timezone.localdate()
+    owner_id = (
+        CustomerOwnership.objects.filter(customer=customer, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .values_list("person_id", flat=True)
+        .first()
+    )
+    _require_customer_write(actor, owner_id=owner_id, region_id=customer.region_id)
+    if region is not UNSET:
+        _require_customer_write(actor, owner_id=owner_id, region_id=region.pk if region is not None else None)
+    why = _reason(reason)
+    values: dict[str, Any] = {}
+    if name is not UNSET:
+        values["name"] = _text(name, field="name")
+    if segment is not UNSET:
+        values["segment"] = _text(segment, field="segment", required=False, max_length=64)
+    if is_key_account is not UNSET:
+        values["is_key_account"] = bool(_required(is_key_account, field="is_key_account"))
+    if region is not UNSET:
+        values["region"] = region
+    _apply_changes(actor=actor, instance=customer, values=values, reason=why)
+    return customer

@@ -19,12 +19,16 @@ from attain.sales.choices import DEFAULT_SOURCE, FactKind
 from attain.sales.models import Customer, Deal, DealCredit, DealStageChange, PipelineStage, default_currency
 from attain.sales.services._common import (
     CREATED,
+    UNSET,
     UPDATED,
+    Unset,
     _apply_changes,
     _audit_create,
     _external_key,
     _money,
+    _reason,
     _require_fact_write,
+    _required,
     _text,
     _unit_id_on,
 )
@@ -111,6 +115,37 @@ def deal_upsert(
         )
         status = UPDATED
     return deal, status
+
+
+@transaction.atomic
+def deal_update(
+    *,
+    actor: User | None,
+    deal: Deal,
+    reason: str,
+    name: str | Unset = UNSET,
+    amount: Decimal | str | Unset = UNSET,
+    expected_close_on: dt.date | Unset | None = UNSET,
+    customer: Customer | Unset | None = UNSET,
+    won_lost_reason: str | Unset = UNSET,
+) -> Deal:
+    """Correct the given fields of a deal (audited, with a reason); its stage moves only with ``deal_move_stage``."""
+    _require_fact_write(actor, kind=FactKind.DEAL, person_id=deal.person_id, unit_id=deal.unit_id)
+    why = _reason(reason)
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    values: dict[str, Any] = {}
+    if name is not UNSET:
+        values["name"] = _text(name, field="name")
+    if amount is not UNSET:
+        values["amount"] = _money(_required(amount, field="amount"), field="amount")
+    if expected_close_on is not UNSET:
+        values["expected_close_on"] = expected_close_on
+    if customer is not UNSET:
+        values["customer"] = customer
+    if won_lost_reason is not UNSET:
+        values["won_lost_reason"] = _text(won_lost_reason, field="won_lost_reason", required=False, max_length=500)
+    _apply_changes(actor=actor, instance=deal, values=values, reason=why)
+    return deal
 
 
 def _credit_rows(credits: Any) -> list[tuple[int, Decimal]]:

@@ -14,7 +14,19 @@ from attain.org import selectors as org_selectors
 from attain.sales import rules
 from attain.sales.choices import DEFAULT_SOURCE, AliasKind
 from attain.sales.models import Alias, Customer, PipelineStage, Product, default_currency
-from attain.sales.services._common import CREATED, _apply_changes, _audit_create, _choice, _external_key, _money, _text
+from attain.sales.services._common import (
+    CREATED,
+    UNSET,
+    Unset,
+    _apply_changes,
+    _audit_create,
+    _choice,
+    _external_key,
+    _money,
+    _reason,
+    _required,
+    _text,
+)
 from attain.sales.services._common import _require_reference_write as _require_reference_write
 
 if TYPE_CHECKING:
@@ -57,6 +69,37 @@ def product_upsert(
         _audit_create(actor, product)
         return product, CREATED
     return product, _apply_changes(actor=actor, instance=product, values=values)
+
+
+@transaction.atomic
+def product_update(
+    *,
+    actor: User | None,
+    product: Product,
+    reason: str,
+    name: str | Unset = UNSET,
+    product_line: ProductLine | Unset | None = UNSET,
+    list_price: Decimal | str | Unset | None = UNSET,
+    cost: Decimal | str | Unset | None = UNSET,
+    is_active: bool | Unset = UNSET,
+) -> Product:
+    """Correct the given fields of a product (audited, with a reason): reference data, so reference roles only."""
+    _require_reference_write(actor)
+    why = _reason(reason)
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    values: dict[str, Any] = {}
+    if name is not UNSET:
+        values["name"] = _text(name, field="name")
+    if product_line is not UNSET:
+        values["product_line"] = product_line
+    if list_price is not UNSET:
+        values["list_price"] = None if list_price in (None, "") else _price(list_price, field="list_price")
+    if cost is not UNSET:
+        values["cost"] = None if cost in (None, "") else _price(cost, field="cost")
+    if is_active is not UNSET:
+        values["is_active"] = bool(_required(is_active, field="is_active"))
+    _apply_changes(actor=actor, instance=product, values=values, reason=why)
+    return product
 
 
 def _price(value: Any, *, field: str) -> Decimal:

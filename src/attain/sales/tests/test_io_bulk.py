@@ -270,3 +270,27 @@ def test_a_customer_deleted_between_checks_and_write_fails_the_import_cleanly(
     assert not Order.objects.filter(source="t").exists()
     assert ImportBatch.objects.get(pk=result.batch_id).error_count == 1
     assert product.pk
+
+
+def test_values_shared_by_every_row_are_stored_like_the_others() -> None:
+    """SQLite binds columns with one value for all rows once instead of staging them: the stored rows must not
+    differ from rows whose values vary (decimals, dates, nulls, booleans)."""
+    customer, _product, person_id, unit_id = _order_world()
+    frame = _orders(customer.pk, person_id, unit_id, ["S1", "S2", "S3"]).with_columns(
+        pl.lit(None, pl.Decimal(14, 2)).alias("cost"),
+        pl.Series("note", ["", "late", ""]),
+    )
+    sql.fact_load(model=Order, frame=frame, now=timezone.now(), batch_id=_batch())
+    stored = list(
+        Order.objects.filter(source="t")
+        .order_by("external_id")
+        .values_list("external_id", "amount", "cost", "booked_on", "due_on", "status", "note", "unit_id")
+    )
+    assert stored == [
+        ("S1", Decimal("10.50"), None, dt.date(2026, 3, 5), dt.date(2026, 4, 4), "booked", "", unit_id),
+        ("S2", Decimal("10.50"), None, dt.date(2026, 3, 5), dt.date(2026, 4, 4), "booked", "late", unit_id),
+        ("S3", Decimal("10.50"), None, dt.date(2026, 3, 5), dt.date(2026, 4, 4), "booked", "", unit_id),
+    ]
+    customers = _customers(("K1", "One"))  # a single row: every column is "constant"
+    sql.fact_load(model=Customer, frame=customers, now=timezone.now(), batch_id=None)
+    assert Customer.objects.filter(source="t", external_id="K1", name="One", is_active=True).exists()

@@ -290,6 +290,7 @@ def order_update(request: HttpRequest, pk: int, payload: OrderUpdateIn) -> Order
         actor=actor,
         order=order,
         reason=payload.reason,
+        require_reason=True,  # like every other correction
         status=payload.status,
         note=payload.note,
         payment_terms_days=payload.payment_terms_days,

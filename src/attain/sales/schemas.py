@@ -169,8 +169,7 @@ class OrderIn(Schema):
     credits: list[CreditIn] = []
 
 
-class OrderUpdateIn(Schema):
-    reason: str = ""
+class OrderUpdateIn(CorrectionIn):
     status: OrderStatus | None = None
     note: str | None = None
     payment_terms_days: int | None = Field(None, ge=0, le=3650)

@@ -31,6 +31,7 @@ from attain.sales.services._common import (
     _choice,
     _external_key,
     _money,
+    _reason,
     _refuse_duplicate,
     _require_fact_write,
     _text,
@@ -179,9 +180,13 @@ def order_update(
     note: str | None = None,
     payment_terms_days: int | None = None,
     deal: Deal | None = None,
+    require_reason: bool = False,
 ) -> Order:
-    """Correct an order's non-financial fields (audited); amounts change only through reversals."""
+    """Correct an order's non-financial fields (audited); amounts change only through reversals. With
+    ``require_reason`` (the API's corrections) an empty reason is refused after the permission check."""
     _require_fact_write(actor, kind=FactKind.ORDER, person_id=order.person_id, unit_id=order.unit_id)
+    if require_reason:
+        reason = _reason(reason)
     order = Order.objects.select_for_update().get(pk=order.pk)
     values: dict[str, Any] = {}
     if status is not None:

@@ -506,3 +506,25 @@ def test_creating_a_product_with_an_unknown_product_line_is_refused_naming_the_f
     response = client.post(f"{API}/products", body, content_type="application/json")
     assert_refused(response, 400, "product_line_id")
     assert not Product.objects.filter(code="NEW-1").exists()
+
+
+# --- orders (non-financial fields) -------------------------------------------------------------------------
+
+
+def test_order_correction_needs_a_reason_and_is_audited(world) -> None:
+    from attain.sales.tests.factories import OrderFactory
+
+    order = OrderFactory(person=world.rep_a, booked_on=dt.date(2026, 3, 1))
+    client = client_for(world.admin)
+    missing = patch(client, f"/orders/{order.pk}", {"note": "called"})
+    assert missing.status_code == 422, missing.content
+    assert_refused(patch(client, f"/orders/{order.pk}", {"reason": "  ", "note": "called"}), 400, "reason")
+    response = patch(client, f"/orders/{order.pk}", {"reason": "customer asked", "payment_terms_days": 60})
+    assert response.status_code == 200, response.content
+    order.refresh_from_db()
+    assert order.payment_terms_days == 60
+    assert order.due_on == dt.date(2026, 4, 30)
+    event = AuditEvent.objects.filter(object_type="sales.order", object_id=str(order.pk)).order_by("pk").last()
+    assert event is not None
+    assert event.reason == "customer asked"
+    assert event.after["payment_terms_days"] == 60

@@ -8,18 +8,18 @@ conflict branch really changed, unchanged = the rest — so re-importing a file 
 SQLite: ``executemany`` of whole columns into the temporary table, then the same upsert; created is the
 table's row count after minus before, updated the statement's changes minus created.
 
-Children (order lines, credits) are staged with their parent's external id and joined to the parent table in
-the ``INSERT … SELECT``, so no id ever travels back to Python. Look-ups by external id stage the distinct keys
-the same way and join (never ``IN`` lists of file values). Must run inside the caller's transaction; tested on
-both backends (``tests/test_io_sql.py``).
+Look-ups by external id stage the distinct keys the same way and join (never ``IN`` lists of file values).
+Everything runs inside the caller's transaction; tested on both backends (``tests/test_io_sql.py``,
+``tests/test_io_bulk.py``).
 
 ``fact_load`` is the bulk path in front of ``upsert`` (docs/decisions/0004): rows whose key is not stored yet
 are written straight into the fact table — ids drawn from the table's own sequence, ``COPY`` on PostgreSQL,
-``executemany`` on SQLite, timestamps left to the columns' database defaults — and only rows whose key is
-stored go through the upsert. On PostgreSQL, when the role may set ``session_replication_role`` (a superuser,
-or ``GRANT SET ON PARAMETER session_replication_role`` on PostgreSQL 15+), the per-row foreign-key triggers are
-replaced for that ``COPY`` by one set-wise check per referenced table that takes the same ``FOR KEY SHARE`` row
-locks the triggers would take; otherwise the triggers run as usual. Every constraint stays declared, and the
+one ``INSERT … SELECT`` from an in-memory stage on SQLite, timestamps left to the columns' database defaults —
+and stored rows are compared with the file in Polars; only those that differ go through the upsert. On
+PostgreSQL, when the role may set ``session_replication_role`` (a superuser, or ``GRANT SET ON PARAMETER
+session_replication_role`` on PostgreSQL 15+), the per-row foreign-key triggers are replaced for that ``COPY``
+by one set-wise check per referenced table that takes the same ``FOR KEY SHARE`` row locks the triggers would
+take; otherwise the triggers run as usual. Every constraint stays declared, and the
 unique and check constraints are enforced by the table itself either way.
 """
 
@@ -48,17 +48,6 @@ class UpsertCounts:
     created: int
     updated: int
     unchanged: int
-
-
-@dataclass(frozen=True)
-class Parent:
-    """Resolve a child's foreign key in SQL: ``column`` = the id of the ``table`` row whose ``(source,
-    external_id)`` is (``source``, the frame's ``external_id`` column)."""
-
-    column: str  # the child's foreign-key column, e.g. "order_id"
-    table: str  # the parent's table
-    source: str
-    external_id: str  # the frame column holding the parent's external id
 
 
 def _quote(name: str) -> str:
@@ -161,28 +150,20 @@ def upsert(
     frame: pl.DataFrame,
     now: dt.datetime | None = None,
     batch_id: int | None = None,
-    parent: Parent | None = None,
 ) -> UpsertCounts:
     """Insert or update ``frame``'s rows in ``table`` by ``key``; every other target column is compared.
 
     With ``now`` the table has ``created_at``/``updated_at``/``import_batch_id`` (a fact): they are set on
-    insert and ``updated_at``/``import_batch_id`` on a real change only. With ``parent`` the frame holds the
-    parent's external id (``parent.external_id``) instead of ``parent.column``, resolved by a join in SQL.
+    insert and ``updated_at``/``import_batch_id`` on a real change only.
     """
     if frame.height == 0:
         return UpsertCounts(0, 0, 0)
-    target = [c for c in frame.columns if parent is None or c != parent.external_id]
-    if parent is not None:
-        target.insert(0, parent.column)
+    target = list(frame.columns)
     compared = [c for c in target if c not in key]
-    typed = {c: c for c in frame.columns if parent is None or c != parent.external_id}
+    typed = {c: c for c in frame.columns}
     q_table = _quote(table)
     select_cols = [f"s.{_quote(c)}" for c in target]
-    joins, params = "", list[Any]()
-    if parent is not None:
-        select_cols[0] = "p.id"
-        joins = f" JOIN {_quote(parent.table)} p ON p.source = %s AND p.external_id = s.{_quote(parent.external_id)}"
-        params.append(parent.source)
+    params = list[Any]()
     insert_cols = list(target)
     sets = [f"{_quote(c)} = excluded.{_quote(c)}" for c in compared]
     if now is not None:
@@ -194,7 +175,7 @@ def upsert(
     do = f"DO UPDATE SET {', '.join(sets)} WHERE {changed}" if compared else "DO NOTHING"
     insert = (
         f"INSERT INTO {q_table} ({', '.join(_quote(c) for c in insert_cols)}) "
-        f"SELECT {', '.join(select_cols)} FROM {{stage}} s{joins} WHERE 1 = 1 "
+        f"SELECT {', '.join(select_cols)} FROM {{stage}} s WHERE 1 = 1 "
         f"ON CONFLICT ({', '.join(_quote(k) for k in key)}) {do}"
     )
     with transaction.atomic(), connection.cursor() as cursor, _staged(cursor, table, frame, typed) as stage:
@@ -437,12 +418,7 @@ def differences(joined: pl.DataFrame, compared: Sequence[str]) -> pl.DataFrame:
     for column in compared:
         dtype = joined.schema[column]
         old = _from_text(column + OLD, dtype)
-        if dtype == pl.Null:
-            flags.append(old.is_not_null())
-        elif dtype == pl.String:
-            flags.append(~pl.col(column).eq_missing(old))
-        else:
-            flags.append(~pl.col(column).eq_missing(old))
+        flags.append(old.is_not_null() if dtype == pl.Null else ~pl.col(column).eq_missing(old))
     changed = pl.any_horizontal(flags) if flags else pl.lit(value=False)
     return joined.with_columns(changed.fill_null(value=True).alias(CHANGED))
 

@@ -46,7 +46,7 @@ def test_upsert_counts_created_updated_unchanged() -> None:
     assert Customer.objects.filter(source="t").count() == 3
 
 
-def test_child_upsert_resolves_parent_by_external_id_in_sql() -> None:
+def test_child_upsert_by_composite_key_and_child_rows_by_parent_external_id() -> None:
     unit = UnitFactory()
     person = PersonFactory()
     customer = Customer.objects.create(external_id="C", name="C")
@@ -63,7 +63,7 @@ def test_child_upsert_resolves_parent_by_external_id_in_sql() -> None:
     )
     lines = pl.DataFrame(
         {
-            "order_no": ["O1", "O1"],
+            "order_id": [order.pk, order.pk],
             "line_no": [1, 2],
             "product_id": [product.pk, product.pk],
             "quantity": [Decimal("1.000"), Decimal("2.000")],
@@ -72,16 +72,18 @@ def test_child_upsert_resolves_parent_by_external_id_in_sql() -> None:
         },
         schema_overrides={"quantity": pl.Decimal(18, 3), "unit_price": pl.Decimal(18, 4), "amount": pl.Decimal(18, 2)},
     )
-    parent = sql.Parent(column="order_id", table=Order._meta.db_table, source="t", external_id="order_no")
     key = ["order_id", "line_no"]
-    counts = sql.upsert(table=OrderLine._meta.db_table, key=key, frame=lines, parent=parent)
+    counts = sql.upsert(table=OrderLine._meta.db_table, key=key, frame=lines)
     assert (counts.created, counts.updated, counts.unchanged) == (2, 0, 0)
     assert sorted(OrderLine.objects.filter(order=order).values_list("line_no", "amount")) == [
         (1, Decimal("10.50")),
         (2, Decimal("10.00")),
     ]
-    counts = sql.upsert(table=OrderLine._meta.db_table, key=key, frame=lines, parent=parent)
+    counts = sql.upsert(table=OrderLine._meta.db_table, key=key, frame=lines)
     assert (counts.created, counts.updated, counts.unchanged) == (0, 0, 2)
+    changed = lines.with_columns(pl.Series("amount", [Decimal("10.50"), Decimal("11.00")], dtype=pl.Decimal(18, 2)))
+    counts = sql.upsert(table=OrderLine._meta.db_table, key=key, frame=changed)
+    assert (counts.created, counts.updated, counts.unchanged) == (0, 1, 1)
     Collection.objects.create(
         source="t", external_id="K1", order=order, person=person, unit=unit, received_on=order.booked_on, amount=5
     )

@@ -406,19 +406,29 @@ def _from_text(column: str, dtype: pl.DataType) -> pl.Expr:
         return text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
     if dtype.is_decimal() or dtype.is_numeric():
         return text.cast(dtype, strict=False)
+    return text  # text columns, and types stored in more than one spelling (compared as text, see _differs)
+
+
+def _typed(dtype: pl.DataType) -> bool:
+    """Whether ``_from_text`` reads a stored value back in the file column's own type."""
+    return dtype in (pl.Boolean, pl.Date, pl.String) or dtype.is_decimal() or dtype.is_numeric()
+
+
+def _differs(column: str, dtype: pl.DataType) -> pl.Expr:
+    """Whether the file's value of ``column`` differs from the stored one (a null and a value differ; two nulls do
+    not). Types without a typed reading (datetimes …) compare as text: at worst a row is sent to the upsert,
+    whose ``IS DISTINCT FROM`` still decides."""
+    old = _from_text(column + OLD, dtype)
     if dtype == pl.Null:
-        return text
-    return text.cast(pl.String)
+        return old.is_not_null()
+    new = pl.col(column) if _typed(dtype) else pl.col(column).cast(pl.String)
+    return ~new.eq_missing(old)
 
 
 def differences(joined: pl.DataFrame, compared: Sequence[str]) -> pl.DataFrame:
     """``joined`` (file columns next to the stored ones suffixed ``__old``) with ``__changed``: whether any
     compared column differs (a null and a value differ; two nulls do not)."""
-    flags: list[pl.Expr] = []
-    for column in compared:
-        dtype = joined.schema[column]
-        old = _from_text(column + OLD, dtype)
-        flags.append(old.is_not_null() if dtype == pl.Null else ~pl.col(column).eq_missing(old))
+    flags = [_differs(column, joined.schema[column]) for column in compared]
     changed = pl.any_horizontal(flags) if flags else pl.lit(value=False)
     return joined.with_columns(changed.fill_null(value=True).alias(CHANGED))
 
@@ -430,12 +440,7 @@ def change_list(changed: pl.DataFrame, compared: Sequence[str], *, label: str) -
     as_text = changed.select(
         pl.col("id"),
         pl.col(label).cast(pl.String).alias("__label"),
-        *(
-            (~pl.col(c).eq_missing(_from_text(c + OLD, changed.schema[c]))).alias(c + "__differs")
-            if changed.schema[c] != pl.Null
-            else pl.col(c + OLD).is_not_null().alias(c + "__differs")
-            for c in compared
-        ),
+        *(_differs(c, changed.schema[c]).alias(c + "__differs") for c in compared),
         *(pl.col(c).cast(pl.String).alias(c + "__new") for c in compared),
         # The stored value in the column's type, written like the new one (SQLite would give "25" for 25.00).
         *(
@@ -506,11 +511,15 @@ def _sqlite_insert(cursor: Any, model: Any, rows: pl.DataFrame) -> None:
 
 
 def _stored_rows(cursor: Any, table: str) -> int:
-    """About how many rows ``table`` holds (PostgreSQL's planner estimate; an exact count on SQLite)."""
+    """About how many rows ``table`` holds (PostgreSQL's planner estimate once the table has been analysed; an
+    exact count otherwise and on SQLite)."""
     if _is_postgres():
-        cursor.execute("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-    else:
-        cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+        estimate = int(cursor.fetchone()[0])
+        if estimate >= 0:
+            return estimate
+        # -1: never analysed yet (e.g. just after a first big load), so count rather than guess empty.
+    cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")
     return int(cursor.fetchone()[0])
 
 

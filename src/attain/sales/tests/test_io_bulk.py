@@ -294,3 +294,22 @@ def test_values_shared_by_every_row_are_stored_like_the_others() -> None:
     customers = _customers(("K1", "One"))  # a single row: every column is "constant"
     sql.fact_load(model=Customer, frame=customers, now=timezone.now(), batch_id=None)
     assert Customer.objects.filter(source="t", external_id="K1", name="One", is_active=True).exists()
+
+
+def test_a_table_never_analysed_is_counted_not_taken_for_empty() -> None:
+    with connection.cursor() as cursor:  # a new table: PostgreSQL has no estimate for it yet (reltuples = -1)
+        cursor.execute("CREATE TABLE bulk_probe (id integer)")
+        cursor.execute("INSERT INTO bulk_probe (id) VALUES (1), (2), (3)")
+        assert sql._stored_rows(cursor, "bulk_probe") == 3
+        cursor.execute("DROP TABLE bulk_probe")
+
+
+def test_differences_compare_datetimes_as_text_without_failing() -> None:
+    stamp = dt.datetime(2026, 3, 5, 10, 30, tzinfo=dt.UTC)
+    frame = pl.DataFrame({"id": [1, 2], "external_id": ["A", "B"], "seen": [stamp, stamp]})
+    as_text = frame["seen"].cast(pl.String)[0]  # the stored spelling that equals the file's value
+    joined = frame.with_columns(pl.Series("seen" + sql.OLD, [as_text, None], dtype=pl.String))
+    flagged = sql.differences(joined, ["seen"])
+    assert flagged[sql.CHANGED].to_list() == [False, True]
+    changes = sql.change_list(flagged.filter(pl.col(sql.CHANGED)), ["seen"], label="external_id")
+    assert [(c.label, c.before, c.after) for c in changes] == [("B", {"seen": None}, {"seen": as_text})]

@@ -62,6 +62,7 @@ class _Writing(_Validation):
         frame = _with_defaults(model, frame)
         loaded = sql.fact_load(model=model, frame=frame, now=now, batch_id=batch_id)
         self._audit(model, loaded.changes)
+        self.loaded_ids = loaded.ids
         return loaded.counts
 
     def _audit(self, model: Any, changes: list[sql.Change], action: str = "sales.import_update") -> None:
@@ -100,9 +101,7 @@ class _Writing(_Validation):
     def _write_ownerships(self) -> None:
         from attain.sales.models import CustomerOwnership
 
-        ids = sql.ids_by_external_id(
-            table=Customer._meta.db_table, source=self.source, external_ids=self.frame[F.EXTERNAL_ID].to_list()
-        )
+        ids = dict(self.loaded_ids.select("external_id", "id").iter_rows())  # written just now by _fact
         current = set(
             CustomerOwnership.objects.filter(customer__source=self.source, valid_to__isnull=True).values_list(
                 "customer_id", flat=True

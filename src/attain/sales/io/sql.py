@@ -28,9 +28,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -66,14 +69,21 @@ def _is_postgres() -> bool:
 
 @contextmanager
 def _staged(cursor: Any, table: str, frame: pl.DataFrame, typed_from: dict[str, str]) -> Iterator[str]:
-    """A temporary table holding ``frame``; each column is typed like ``typed_from[column]`` of ``table``
-    (a column name there) or as text when not in ``typed_from``. Dropped afterwards (and at commit on PG)."""
+    """A stage holding ``frame``: a temporary table (dropped afterwards, and at commit on PostgreSQL), or on SQLite
+    from ``SQLITE_ATTACHED_STAGE_MIN_ROWS`` rows an attached scratch file written by ADBC (``_attached_stage``).
+    Each column is typed like ``typed_from[column]`` of ``table`` (a column name there) or as text when not in
+    ``typed_from``."""
     stage = f"attain_stage_{next(_names)}"
     q_table = _quote(table)
     select = ", ".join(
         f"t.{_quote(typed_from[c])} AS {_quote(c)}" if c in typed_from else f"CAST(NULL AS TEXT) AS {_quote(c)}"
         for c in frame.columns
     )
+    if _attached_stages_allowed(frame):
+        declared = _sqlite_declared_types(cursor, table)
+        types = {c: declared[typed_from[c]] if c in typed_from else "TEXT" for c in frame.columns}
+        yield _attached_stage(cursor, stage, frame, types)  # detached when import_tuning ends
+        return
     on_commit = " ON COMMIT DROP" if _is_postgres() else ""
     cursor.execute(f"CREATE TEMPORARY TABLE {stage}{on_commit} AS SELECT {select} FROM {q_table} t WHERE 1 = 0")
     try:
@@ -81,6 +91,72 @@ def _staged(cursor: Any, table: str, frame: pl.DataFrame, typed_from: dict[str, 
         yield stage
     finally:
         cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+
+
+SQLITE_ATTACHED_STAGE_MIN_ROWS = 20_000  # from here an import's SQLite stage is written by ADBC (docs/benchmarks.md)
+SQLITE_ATTACHED_STAGES_MAX = 8  # SQLite attaches at most 10 databases to a connection (SQLITE_MAX_ATTACHED)
+_ATTACHED = "attain_attached_stages"  # attribute of the connection: the stages of the running import_tuning
+
+
+def _attached_stages_allowed(frame: pl.DataFrame) -> bool:
+    """Whether this stage goes into an attached scratch file: SQLite, a large frame, inside ``import_tuning``
+    entered outside a transaction (SQLite can only detach a database no transaction has read), and a free slot."""
+    stages = getattr(connection, _ATTACHED, None)
+    return (
+        stages is not None
+        and frame.height >= SQLITE_ATTACHED_STAGE_MIN_ROWS
+        and len(stages) < SQLITE_ATTACHED_STAGES_MAX
+    )
+
+
+def _sqlite_declared_types(cursor: Any, table: str) -> dict[str, str]:
+    """SQLite: each column of ``table`` with its declared type (which decides the column's affinity)."""
+    cursor.execute(f"PRAGMA table_info({_quote(table)})")
+    return {str(row[1]): str(row[2]) for row in cursor.fetchall()}
+
+
+def _attached_stage(cursor: Any, name: str, frame: pl.DataFrame, types: dict[str, str]) -> str:
+    """SQLite, large frames: the rows are written into a scratch database file by ADBC's SQLite driver (a C loop
+    over the Arrow columns; ``executemany`` costs a Python round per row, ≈ 4× as long for 1M rows), which this
+    connection then attaches; returns the stage's table name. The stage's columns are declared with ``types`` (the
+    target columns' types, so the same affinity applies as in a temporary stage) and hold what ``_sqlite_column``
+    would bind (decimals and dates as text, booleans 0/1). The file is only a stage: ``import_tuning`` detaches and
+    deletes it when the import ends, whatever happened to the transaction."""
+    import adbc_driver_sqlite.dbapi as adbc  # only SQLite imports of large files need it
+
+    handle, path = tempfile.mkstemp(prefix="attain-stage-", suffix=".sqlite3")
+    os.close(handle)
+    getattr(connection, _ATTACHED).append((name, path))
+    columns = ", ".join(f"{_quote(c)} {types[c]}" for c in frame.columns)
+    with adbc.connect(path) as scratch, scratch.cursor() as writer:
+        writer.execute(f"CREATE TABLE rows ({columns})")
+        writer.adbc_ingest("rows", _sqlite_frame(frame), mode="append")
+        scratch.commit()
+    cursor.execute(f"ATTACH DATABASE %s AS {name}", [path])
+    return f"{name}.rows"
+
+
+def _detach_stages(stages: list[tuple[str, str]]) -> None:
+    """Detach (if attached) and delete the scratch files of ``stages``."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        attached = {str(row[1]) for row in cursor.fetchall()}
+        for name, path in stages:
+            if name in attached:
+                cursor.execute(f"DETACH DATABASE {name}")
+            Path(path).unlink(missing_ok=True)
+
+
+def _sqlite_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with each column as ``_sqlite_column`` binds it (decimals and dates as text, booleans 0/1)."""
+    return frame.with_columns(
+        pl.col(name).cast(pl.Int8)
+        if dtype == pl.Boolean
+        else pl.col(name).cast(pl.String)
+        if dtype.is_decimal() or dtype in (pl.Date, pl.Datetime, pl.Null)
+        else pl.col(name)
+        for name, dtype in frame.schema.items()
+    )
 
 
 def _load(cursor: Any, stage: str, frame: pl.DataFrame) -> None:
@@ -120,8 +196,9 @@ SQLITE_CACHE_KIB = 200_000  # SQLite page cache (KiB) while an import writes; me
 @contextmanager
 def import_tuning() -> Iterator[None]:
     """For this connection while an import writes: on SQLite a ~200 MB page cache and (outside a transaction
-    only, SQLite refuses it inside one) temporary tables in memory; both reset afterwards. Durability settings
-    (``synchronous``, ``journal_mode``) are never touched. PostgreSQL: nothing."""
+    only, SQLite refuses it inside one) temporary tables in memory and large stages in attached scratch files
+    (``_attached_stage``); all reset afterwards. Durability settings (``synchronous``, ``journal_mode``) are never
+    touched. PostgreSQL: nothing."""
     if _is_postgres():
         yield
         return
@@ -134,9 +211,15 @@ def import_tuning() -> Iterator[None]:
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         if set_temp:
             cursor.execute("PRAGMA temp_store = MEMORY")
+    stages: list[tuple[str, str]] = []
+    if set_temp:
+        setattr(connection, _ATTACHED, stages)
     try:
         yield
     finally:
+        if set_temp:
+            delattr(connection, _ATTACHED)
+            _detach_stages(stages)
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {cache}")
             if set_temp and not connection.in_atomic_block:
@@ -540,24 +623,46 @@ def _secondary_indexes(cursor: Any, table: str) -> list[tuple[str, str]]:
     return [(str(name), str(sql)) for name, sql in cursor.fetchall()]
 
 
+def _unreferenced_keys(cursor: Any, table: str) -> list[tuple[str, str]]:
+    """PostgreSQL: (name, definition) of ``table``'s primary and unique key constraints that no foreign key
+    points at (only those can be dropped and added back; ``sales_order``'s primary key, for one, stays)."""
+    if not _is_postgres():
+        return []  # SQLite keeps unique keys inside the table definition
+    cursor.execute(
+        "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "WHERE c.conrelid = %s::regclass AND c.contype IN ('p', 'u') AND NOT EXISTS ("
+        "SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid) ORDER BY c.conname",
+        [table],
+    )
+    return [(str(name), str(definition)) for name, definition in cursor.fetchall()]
+
+
 @contextmanager
 def _indexes_rebuilt_if_large(cursor: Any, table: str, incoming: int) -> Iterator[None]:
     """For a load at least as large as what ``table`` holds (and at least ``ATTAIN_IMPORT_REBUILD_INDEXES_MIN_ROWS``
-    rows, default 100,000; ``0`` turns this off): drop the table's non-unique indexes, load, and build them again
-    in the same transaction — one sort per index instead of an index insert per row per index (PostgreSQL's
-    manual, "Populating a Database", recommends the same). Unique and primary-key indexes always stay, so every
-    constraint is checked while loading. On PostgreSQL the dropped indexes hold an exclusive lock on the table
-    until commit (readers wait for the import); on SQLite readers keep reading the last committed state."""
+    rows, default 100,000; ``0`` turns this off): drop the table's non-unique indexes — and on PostgreSQL its
+    primary and unique keys that no foreign key points at — load, and build them again in the same transaction:
+    one sort per index instead of an index insert per row per index (PostgreSQL's manual, "Populating a
+    Database", recommends the same). A key the load would break fails its ``ADD CONSTRAINT`` at the end, which
+    rolls the whole import back, exactly as the row's own insert would have. On PostgreSQL the table is locked
+    exclusively until commit (readers wait for the import; nobody can insert meanwhile); on SQLite readers keep
+    reading the last committed state."""
     least = int(getattr(settings, "ATTAIN_IMPORT_REBUILD_INDEXES_MIN_ROWS", 100_000))
     if least <= 0 or incoming < least or incoming < _stored_rows(cursor, table):
         yield
         return
+    q_table = _quote(table)
+    keys = _unreferenced_keys(cursor, table)
+    for name, _definition in keys:
+        cursor.execute(f"ALTER TABLE {q_table} DROP CONSTRAINT {_quote(name)}")
     indexes = _secondary_indexes(cursor, table)
     for name, _create in indexes:
         cursor.execute(f"DROP INDEX {_quote(name)}")
     yield
     if _is_postgres():
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for name, definition in keys:
+        cursor.execute(f"ALTER TABLE {q_table} ADD CONSTRAINT {_quote(name)} {definition}".replace("%", "%%"))
     for _name, create in indexes:
         cursor.execute(create.replace("%", "%%"))
 

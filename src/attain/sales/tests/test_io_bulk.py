@@ -188,6 +188,11 @@ def _indexes(table: str) -> dict[str, str]:
         return dict(sql._secondary_indexes(cursor, table))
 
 
+def _keys(table: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        return dict(sql._unreferenced_keys(cursor, table))
+
+
 @pytest.mark.parametrize("least", [1, 0])
 def test_indexes_dropped_for_a_large_load_are_all_built_again(
     settings: Any, monkeypatch: pytest.MonkeyPatch, least: int
@@ -196,7 +201,12 @@ def test_indexes_dropped_for_a_large_load_are_all_built_again(
     customer, _product, person_id, unit_id = _order_world()
     table = Order._meta.db_table
     before = _indexes(table)
+    keys = _keys(table)
     assert {"sales_order_person_booked", "sales_order_unit_booked", "sales_order_deal"} <= set(before)
+    # PostgreSQL drops and adds back the external-id key too; the primary key stays (foreign keys point at it).
+    assert keys == (
+        {"sales_order_external_key": "UNIQUE (source, external_id)"} if connection.vendor == "postgresql" else {}
+    )
     dropped: list[str] = []
     real = sql._secondary_indexes
 
@@ -211,8 +221,28 @@ def test_indexes_dropped_for_a_large_load_are_all_built_again(
     )
     monkeypatch.undo()
     assert _indexes(table) == before
+    assert _keys(table) == keys
     assert bool(dropped) == (least == 1)
     assert Order.objects.count() == 2
+
+
+def test_a_key_broken_by_a_rebuilt_load_fails_it_and_the_keys_come_back(settings: Any) -> None:
+    """The caller passes only new keys; should one be stored meanwhile, the key added back after the load (or, on
+    SQLite, the key kept in the table) rejects the load, and nothing of it stays."""
+    settings.ATTAIN_IMPORT_REBUILD_INDEXES_MIN_ROWS = 1
+    customer, _product, person_id, unit_id = _order_world()
+    table = Order._meta.db_table
+    sql.fact_load(
+        model=Order, frame=_orders(customer.pk, person_id, unit_id, ["O1"]), now=timezone.now(), batch_id=None
+    )
+    keys, indexes = _keys(table), _indexes(table)
+    clash = _orders(customer.pk, person_id, unit_id, ["O1", "O2"])  # 2 rows ≥ 1 stored: the load rebuilds
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql.insert_new(model=Order, frame=clash)
+    assert sorted(Order.objects.values_list("external_id", flat=True)) == ["O1"]
+    assert (_keys(table), _indexes(table)) == (keys, indexes)
+    with pytest.raises(IntegrityError), transaction.atomic():  # the key still guards the table
+        Order.objects.create(**{**Order.objects.values().get(external_id="O1"), "id": None})
 
 
 def test_a_load_smaller_than_the_table_keeps_its_indexes(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:

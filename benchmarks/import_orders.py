@@ -202,8 +202,10 @@ def run(
     workdir: str | None = None,
     floor: bool = True,
     profile_dir: str | None = None,
+    sqlite: bool = True,
 ) -> dict[str, Any]:
-    """The whole benchmark; ``pg_url=None`` skips PostgreSQL (the smoke test runs SQLite only)."""
+    """The whole benchmark; ``pg_url=None`` skips PostgreSQL (the smoke test runs SQLite only), ``sqlite=False``
+    SQLite (for repeated PostgreSQL runs)."""
     with tempfile.TemporaryDirectory(dir=workdir) as directory:
         folder = Path(directory)
         files = write_files(orders_frame(rows=rows, reps=reps), folder, xlsx_rows=xlsx_rows)
@@ -215,8 +217,9 @@ def run(
 
         if pg_url:
             result["postgresql"] = _child(pg_url, files["csv"], files["xlsx"], reps, profile("postgresql"))
-        sqlite_url = f"sqlite:///{folder / 'bench.sqlite3'}"
-        result["sqlite"] = _child(sqlite_url, files["csv"], files["xlsx"], reps, profile("sqlite"))
+        if sqlite:
+            sqlite_url = f"sqlite:///{folder / 'bench.sqlite3'}"
+            result["sqlite"] = _child(sqlite_url, files["csv"], files["xlsx"], reps, profile("sqlite"))
     if floor:
         result["floor"] = data.run_floor(rows=rows, reps=reps)
     result["goals"] = goals(result)
@@ -249,6 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reps", type=int, default=10_000)
     parser.add_argument("--pg-url", default=os.environ.get("ATTAIN_BENCH_PG", DEFAULT_PG))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--profile-dir", help="write cProfile stats of each import here")
     parser.add_argument("--workdir", help="where the CSV/XLSX files go (default: the system temp folder)")
@@ -270,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
         workdir=args.workdir,
         floor=not args.no_floor,
         profile_dir=args.profile_dir,
+        sqlite=not args.no_sqlite,
     )
     print(json.dumps(result, indent=2, default=str))
 

@@ -5,8 +5,9 @@ PostgreSQL: ``COPY`` (CSV written by Polars) into a ``TEMP … ON COMMIT DROP`` 
 ``INSERT … SELECT … ON CONFLICT (key) DO UPDATE … WHERE (a compared column) IS DISTINCT FROM …`` whose
 ``RETURNING (xmax = 0)`` rows are counted in the same statement: created = inserted, updated = rows the
 conflict branch really changed, unchanged = the rest — so re-importing a file reports 0 and 0.
-SQLite: ``executemany`` of whole columns into the temporary table, then the same upsert; created is the
-table's row count after minus before, updated the statement's changes minus created.
+SQLite: ``executemany`` of whole columns into the temporary table (for an import's large frames: a scratch file
+written by ADBC and attached, see ``_attached_stage``), then the same upsert; created is the table's row count
+after minus before, updated the statement's changes minus created.
 
 Look-ups by external id stage the distinct keys the same way and join (never ``IN`` lists of file values).
 Everything runs inside the caller's transaction; tested on both backends (``tests/test_io_sql.py``,

@@ -113,11 +113,11 @@ BUILTIN: tuple[Profile, ...] = (
         "fxiaoke-collections",
         FactKind.COLLECTION,
         "fxiaoke",
-        {
-            "external_id": "回款编号",
+        {  # the 回款明细 (OrderPaymentObj) export: one row per order a payment pays
+            "external_id": "回款明细编号",
             "order": "销售订单编号",
             "received_on": "回款日期",
-            "amount": "本次回款金额",
+            "amount": "本次回款金额（元）",
             "note": "备注",
         },
     ),

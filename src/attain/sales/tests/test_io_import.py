@@ -200,3 +200,27 @@ def test_dry_run_writes_nothing(world) -> None:
     result = run(ORDER_HEADER + "SO1,2026-03-05,C1,E001,P1,1,10,10\n", dry_run=True)
     assert result.errors == []
     assert not Order.objects.exists()
+
+
+def test_fxiaoke_payment_details_import_with_their_profile(world) -> None:
+    """纷享销客's 回款明细 export: one row per order a payment pays, so one 回款编号 spans several rows and the
+    row's own id is the 回款明细编号 (labels as in fxiaoke's OrderPaymentObj definition, docs/import-profiles.md)."""
+    from attain.sales.io.profiles import mapping_resolve
+
+    orders = "order no,order date,customer,rep,amount\nSO1,2026-03-05,C1,E001,100\nSO2,2026-03-06,C1,E001,80\n"
+    assert run(orders, source="fxiaoke").errors == []
+    text = (
+        "回款明细编号,回款编号,客户名称,销售订单编号,回款计划编号,本次回款金额（元）,回款方式,回款日期,负责人,备注\n"
+        "20260310-000001,20260310-000001,Acme,SO1,,60.00,电汇,2026-03-10,Li Lei,首付\n"
+        "20260310-000002,20260310-000001,Acme,SO2,,80.00,电汇,2026-03-10,Li Lei,\n"
+    )
+    profile = mapping_resolve(kind="collection", name_or_path="fxiaoke-collections")
+    result = run(text, "collection", mapping=profile.mapping, source=profile.source)
+    assert result.summary() == {"created": 2, "updated": 0, "unchanged": 0, "errors": []}
+    stored = sorted(Collection.objects.values_list("external_id", "order__external_id", "amount", "note"))
+    assert stored == [
+        ("20260310-000001", "SO1", Decimal("60.00"), "首付"),
+        ("20260310-000002", "SO2", Decimal("80.00"), ""),
+    ]
+    auto = run(text, "collection", source="fxiaoke")  # the headers alone map the same columns
+    assert auto.summary() == {"created": 0, "updated": 0, "unchanged": 2, "errors": []}

@@ -6,8 +6,8 @@ PostgreSQL: ``COPY`` (CSV written by Polars) into a ``TEMP … ON COMMIT DROP`` 
 ``RETURNING (xmax = 0)`` rows are counted in the same statement: created = inserted, updated = rows the
 conflict branch really changed, unchanged = the rest — so re-importing a file reports 0 and 0.
 SQLite: ``executemany`` of whole columns into the temporary table (for an import's large frames: a scratch file
-written by ADBC and attached, see ``_attached_stage``), then the same upsert; created is the table's row count
-after minus before, updated the statement's changes minus created.
+written by ADBC and attached, see ``_attached_stage``), then the same upsert; created is the staged rows minus
+those whose key is already stored (a join on the key), updated the statement's changes minus created.
 
 Look-ups by external id stage the distinct keys the same way and join (never ``IN`` lists of file values).
 Everything runs inside the caller's transaction; tested on both backends (``tests/test_io_sql.py``,
@@ -31,7 +31,7 @@ import io
 import itertools
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,7 +235,8 @@ def upsert(
     now: dt.datetime | None = None,
     batch_id: int | None = None,
 ) -> UpsertCounts:
-    """Insert or update ``frame``'s rows in ``table`` by ``key``; every other target column is compared.
+    """Insert or update ``frame``'s rows (their keys unique) in ``table`` by ``key``; every other target column is
+    compared.
 
     With ``now`` the table has ``created_at``/``updated_at``/``import_batch_id`` (a fact): they are set on
     insert and ``updated_at``/``import_batch_id`` on a real change only.
@@ -272,13 +273,12 @@ def upsert(
             )
             created, updated = (int(n) for n in cursor.fetchone())
         else:
-            cursor.execute(f"SELECT COUNT(*) FROM {q_table}")
-            before = int(cursor.fetchone()[0])
+            # The keys already stored, counted through the key's index (not the whole table): the rest are created.
+            on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in key)
+            cursor.execute(f"SELECT COUNT(*) FROM {stage} s JOIN {q_table} t ON {on}")
+            created = frame.height - int(cursor.fetchone()[0])
             cursor.execute(sql, params)
-            changes = int(cursor.rowcount)
-            cursor.execute(f"SELECT COUNT(*) FROM {q_table}")
-            created = int(cursor.fetchone()[0]) - before
-            updated = changes - created
+            updated = int(cursor.rowcount) - created
     return UpsertCounts(created=created, updated=updated, unchanged=frame.height - created - updated)
 
 
@@ -515,6 +515,16 @@ def differences(joined: pl.DataFrame, compared: Sequence[str]) -> pl.DataFrame:
     flags = [_differs(column, joined.schema[column]) for column in compared]
     changed = pl.any_horizontal(flags) if flags else pl.lit(value=False)
     return joined.with_columns(changed.fill_null(value=True).alias(CHANGED))
+
+
+def as_file_text(stored: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Stored values read as text (``stored_children`` …) spelt as the file's values of the same columns would be:
+    ``40.00`` for a NUMERIC(5, 2) on both databases (SQLite gives ``40``). Columns not in ``schema`` stay."""
+    return stored.with_columns(
+        _from_text(column, dtype).cast(pl.String).alias(column)
+        for column, dtype in schema.items()
+        if column in stored.columns and stored.schema[column] == pl.String and dtype != pl.Null
+    )
 
 
 def change_list(changed: pl.DataFrame, compared: Sequence[str], *, label: str) -> list[Change]:

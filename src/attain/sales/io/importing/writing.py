@@ -385,7 +385,9 @@ class _Writing(_Validation):
         sql.upsert(table=table, key=key, frame=changed.select(fresh.columns))
         labelled = changed.with_columns(pl.format("{}/{}", pl.col("order_no"), pl.col(second_key)).alias("__label"))
         self._audit(model, sql.change_list(labelled, compared, label="__label"))
-        missing = stored.join(stale.select(key), on=key, how="anti").drop("__stored")
+        missing = sql.as_file_text(
+            stored.join(stale.select(key), on=key, how="anti").drop("__stored"), fresh.select(compared).schema
+        )
         touched = set(added["order_id"].to_list()) | set(changed["order_id"].to_list())
         return _Synced(missing=missing, touched=touched)
 

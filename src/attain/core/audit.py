@@ -87,8 +87,9 @@ def audit_record(
 ) -> AuditEvent:
     """Append one audit event; the object is ``instance`` or (``object_type``, ``object_id``), never neither.
 
-    The actor's username is snapshotted (it survives renames and deletion), the request id comes from the
-    current unit of work, and values are stored JSON-safe (Decimal as exact strings).
+    The actor's username is snapshotted (it survives renames and deletion), the request id — and, when the call
+    gives none, the reason (``context.audit_reason_for``) — come from the current unit of work, and values are
+    stored JSON-safe (Decimal as exact strings).
     """
     if instance is not None:
         object_type = object_type or instance._meta.label_lower
@@ -108,7 +109,7 @@ def audit_record(
         object_repr=object_repr,
         before=json_safe(dict(before)) if before is not None else None,
         after=json_safe(dict(after)) if after is not None else None,
-        reason=str(reason)[:_MAX_REASON],
+        reason=str(reason or context.audit_reason.get())[:_MAX_REASON],
         request_id=context.request_id.get(),
     )
 
@@ -124,7 +125,8 @@ def audit_record_many(
     """Append one event per ``(object_id, object_repr, before, after)`` in bulk (a bulk import's corrections),
     with the same actor, request id and reason; returns how many were written."""
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    label, request_id, why = _actor_label(actor), context.request_id.get(), str(reason)[:_MAX_REASON]
+    label, request_id = _actor_label(actor), context.request_id.get()
+    why = str(reason or context.audit_reason.get())[:_MAX_REASON]
     events = [
         AuditEvent(
             actor_id=actor_id,

@@ -559,14 +559,20 @@ def _bulk_endpoint(kind: str) -> Callable[[HttpRequest, BulkIn], dict[str, Any]]
         if not getattr(actor, "is_authenticated", False):
             raise PermissionDeniedError("")
         result = services.facts_bulk_upsert(
-            actor=actor, kind=kind, rows=payload.rows, source=payload.source, all_or_nothing=payload.all_or_nothing
+            actor=actor,
+            kind=kind,
+            rows=payload.rows,
+            source=payload.source,
+            all_or_nothing=payload.all_or_nothing,
+            reason=payload.reason,
         )
         return result.as_dict()
 
     bulk.__name__ = f"{kind}_bulk_upsert"
     bulk.__doc__ = (
         f"Upsert up to 1000 {kind} rows by (source, external id); per-row results (created / updated / "
-        "unchanged / error). With all_or_nothing, any error writes nothing."
+        "unchanged / error). With all_or_nothing, any error writes nothing. Corrections are audited with "
+        "reason (default: bulk upsert)."
     )
     return bulk
 

@@ -382,6 +382,7 @@ class TrainingUpdateIn(CorrectionIn):
 class BulkIn(Schema):
     source: str = DEFAULT_SOURCE
     all_or_nothing: bool = False
+    reason: str = Field("", max_length=500, description="Why, recorded on every correction (default: bulk upsert)")
     rows: list[dict[str, Any]] = Field(..., min_length=1, max_length=1000)
 
 

@@ -78,7 +78,9 @@ def webhook_receive(
                 delivery = WebhookDelivery.objects.create(source=source, delivery_id=key, kind=kind)
         except IntegrityError as exc:
             raise ConflictError(_("This delivery was already received.")) from exc
-        result = services.facts_bulk_upsert(actor=None, kind=kind, rows=rows, source=source, all_or_nothing=True)
+        result = services.facts_bulk_upsert(
+            actor=None, kind=kind, rows=rows, source=source, all_or_nothing=True, reason=f"webhook delivery {key}"
+        )
         data = result.as_dict()
         delivery.status = WebhookStatus.REJECTED if result.errors else WebhookStatus.APPLIED
         delivery.result = {k: data[k] for k in ("created", "updated", "unchanged", "errors")}

@@ -149,3 +149,11 @@ def test_append_only_migration_is_reversible():
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).reason == "maintenance"
+
+
+def test_a_unit_of_work_gives_its_reason_to_events_that_have_none():
+    with context.audit_reason_for("CRM nightly sync"):
+        implied = audit_record(actor=None, action="t.implied", object_type="t.thing", object_id=1)
+        own = audit_record(actor=None, action="t.own", object_type="t.thing", object_id=2, reason="typo")
+    after = audit_record(actor=None, action="t.after", object_type="t.thing", object_id=3)
+    assert (implied.reason, own.reason, after.reason) == ("CRM nightly sync", "typo", "")

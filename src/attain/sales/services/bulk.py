@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from attain.core import context
 from attain.core.audit import model_snapshot
 from attain.core.errors import ApplicationError, ConflictError, ErrorDetail, PermissionDeniedError, ValidationError
 from attain.org import selectors as org_selectors
@@ -427,8 +428,12 @@ def facts_bulk_upsert(
     rows: list[dict[str, Any]],
     source: str = DEFAULT_SOURCE,
     all_or_nothing: bool = False,
+    reason: str = "",
 ) -> BulkResult:
     """Upsert rows of one fact kind by (source, external id), each in its own savepoint, with per-row results.
+
+    Its audit events record ``reason`` (default ``bulk upsert``) where the service gives none of its own (a
+    reversal keeps the row's reason).
 
     Rows refer to others by ``<name>_id`` or by natural key (``customer`` external id, ``person`` employee
     number, ``product`` / ``stage`` / ``region`` code), falling back to aliases. Duplicate external ids in one
@@ -439,7 +444,7 @@ def facts_bulk_upsert(
         raise ValidationError(_("Unknown fact kind “%(kind)s”.") % {"kind": kind}, field="kind")
     result = BulkResult()
     seen: set[str] = set()
-    with transaction.atomic():
+    with transaction.atomic(), context.audit_reason_for(reason.strip() or "bulk upsert"):
         for number, row in enumerate(rows, start=1):
             key = str(row.get("external_id") or "").strip()
             if key and key in seen:

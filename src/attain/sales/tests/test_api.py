@@ -128,3 +128,30 @@ def test_webhook_signature_timestamp_and_replay(world) -> None:
     assert _push(client, body).status_code == 409
     assert WebhookDelivery.objects.count() == 1
     assert client.post(f"{API}/webhooks/crm", body, content_type="application/json").status_code == 401
+
+
+def test_bulk_and_webhook_corrections_are_audited_with_a_reason(world, admin_client) -> None:
+    from attain.core.models import AuditEvent
+
+    CustomerFactory(external_id="C1", name="Acme", segment="")
+    CustomerFactory(external_id="C2", name="Bolt", source="crm", segment="")
+    rows = [{"external_id": "C1", "name": "Acme Ltd"}]
+    body = {"rows": rows, "reason": "CRM nightly sync"}
+    assert admin_client.post(f"{API}/customers/bulk", body, content_type="application/json").status_code == 200
+    rows = [{"external_id": "C1", "name": "Acme Group"}]
+    assert (
+        admin_client.post(f"{API}/customers/bulk", {"rows": rows}, content_type="application/json").status_code == 200
+    )
+    corrections = AuditEvent.objects.filter(action="sales.correct", object_type="sales.customer").order_by("id")
+    assert [(e.before, e.after, e.reason) for e in corrections] == [
+        ({"name": "Acme"}, {"name": "Acme Ltd"}, "CRM nightly sync"),
+        ({"name": "Acme Ltd"}, {"name": "Acme Group"}, "bulk upsert"),
+    ]
+    WebhookEndpoint.objects.create(source="crm", secret=SECRET)
+    push = json.dumps({"kind": "customer", "rows": [{"external_id": "C2", "name": "Bolt Ltd"}]}).encode()
+    assert _push(Client(), push, delivery="d-77").status_code == 200
+    pushed = AuditEvent.objects.filter(action="sales.correct", object_type="sales.customer").latest("id")
+    assert (pushed.after, pushed.reason) == ({"name": "Bolt Ltd"}, "webhook delivery d-77")
+    from attain.core import context
+
+    assert context.audit_reason.get() == ""  # nothing leaks past the call

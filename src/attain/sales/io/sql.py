@@ -305,12 +305,6 @@ def rows_by_external_id(
     return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
 
 
-def ids_by_external_id(*, table: str, source: str, external_ids: Sequence[str]) -> dict[str, int]:
-    """``external_id → id`` for the given ids of one source."""
-    found = rows_by_external_id(table=table, source=source, external_ids=list(external_ids))
-    return {str(ext): int(pk) for ext, pk in found.iter_rows()}
-
-
 def child_rows(
     *, table: str, fk: str, parent_table: str, source: str, parent_external_ids: pl.Series, columns: Sequence[str]
 ) -> list[tuple[Any, ...]]:

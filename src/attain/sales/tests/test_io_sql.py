@@ -105,4 +105,5 @@ def test_rows_by_external_id_joins_a_staged_key_list() -> None:
         table=Customer._meta.db_table, source="s", external_ids=["X", "X", "Y", "Z"], columns=["id", "name"]
     )
     assert found.select("external_id", "name").rows() == [("X", "X")]
-    assert sql.ids_by_external_id(table=Customer._meta.db_table, source="s", external_ids=[]) == {}
+    nothing = sql.rows_by_external_id(table=Customer._meta.db_table, source="s", external_ids=[])
+    assert (nothing.height, nothing.columns) == (0, ["external_id", "id"])

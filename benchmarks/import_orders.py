@@ -7,16 +7,19 @@ Steps, each phase in its own process (Django binds one database per process):
    XLSX of its first ``--xlsx-rows`` rows;
 2. PostgreSQL (fresh database): reference data (reps, customers, products), then (a) raw ``COPY`` of the CSV
    into a bare table with the file's columns, (b) Attain's CSV import (``facts_import``, all validation),
-   (c) the XLSX import (under another source, so its rows are new; the read alone is timed too), and a
-   re-import of the CSV (must create and update nothing);
+   (c) the XLSX import (under another source, so its rows are new; the read alone is timed too), a
+   re-import of the CSV (must create and update nothing), and the *store floor*: the imported orders and lines
+   loaded by ``COPY`` into bare copies of their tables (no index, key or check; rolled back);
 3. SQLite (fresh file): the same reference data, (d) Attain's CSV import and the XLSX import;
 4. ``floor.py`` on the same data size.
-Prints one JSON object: rows/s per phase and the PostgreSQL import time as a multiple of raw COPY.
+Prints one JSON object: rows/s per phase and the PostgreSQL import time as a multiple of raw COPY and of the
+store floor.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -142,6 +145,48 @@ def _raw_copy(path: str) -> dict[str, Any]:
     return {"seconds": round(seconds, 3), "rows_per_s": round(rows / seconds) if seconds else 0, "rows": rows}
 
 
+def _store_floor(source: str) -> dict[str, Any]:
+    """PostgreSQL: what storing the imported rows costs before any reading, checking, key or index. The orders of
+    ``source`` and their lines are exported as stored, then loaded by ``COPY`` into bare copies of the two tables
+    (``LIKE … INCLUDING DEFAULTS``: columns, NOT NULL and defaults; no index, no key, no check, no foreign key;
+    timestamps left to their defaults) inside a transaction that is rolled back. Logged tables, as the real ones."""
+    from django.db import connection, transaction
+
+    from attain.sales.models import Order, OrderLine
+
+    loads: list[tuple[str, str, bytes]] = []
+    with connection.cursor() as cursor:
+        for model, where in (
+            (Order, "t.source = %s"),
+            (OrderLine, "t.order_id IN (SELECT o.id FROM sales_order o WHERE o.source = %s)"),
+        ):
+            table = model._meta.db_table
+            columns = ", ".join(
+                f.column for f in model._meta.concrete_fields if f.column not in ("created_at", "updated_at")
+            )
+            buffer = io.BytesIO()
+            literal = "'" + source.replace("'", "''") + "'"
+            select = f"SELECT {columns} FROM {table} t WHERE {where.replace('%s', literal)}"  # noqa: S608 - model names
+            with cursor.cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)") as copy:
+                for block in copy:
+                    buffer.write(block)
+            loads.append((table, columns, buffer.getvalue()))
+        seconds: dict[str, float] = {}
+        rows = 0
+        with transaction.atomic():
+            for table, columns, payload in loads:
+                cursor.execute(f"CREATE TABLE bench_bare_{table} (LIKE {table} INCLUDING DEFAULTS)")
+                started = time.perf_counter()
+                with cursor.cursor.copy(f"COPY bench_bare_{table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+                    copy.write(payload)
+                seconds[table] = round(time.perf_counter() - started, 3)
+                cursor.execute(f"SELECT COUNT(*) FROM bench_bare_{table}")  # noqa: S608 - a model's table name
+                rows += int(cursor.fetchone()[0])
+            transaction.set_rollback(True)
+    total = sum(seconds.values())
+    return {"seconds": round(total, 3), "tables": seconds, "stored_rows": rows}
+
+
 def phase(args: argparse.Namespace) -> dict[str, Any]:
     """One database's measurements (run in a child process)."""
     if args.database_url.startswith("postgres"):
@@ -172,12 +217,15 @@ def phase(args: argparse.Namespace) -> dict[str, Any]:
         result["csv_import"] = _timed_import(args.csv, source="bench")
     if connection.vendor == "postgresql":
         result["csv_reimport"] = _timed_import(args.csv, source="bench")
+        result["store_floor"] = _store_floor("bench")
     if args.xlsx:
         result["xlsx_read"] = _timed_read(args.xlsx)
         result["xlsx_import"] = _timed_import(args.xlsx, source="bench-xlsx")
     if connection.vendor == "postgresql":
         copy_s = result["raw_copy"]["seconds"]
         result["import_vs_copy"] = round(result["csv_import"]["seconds"] / copy_s, 1) if copy_s else None
+        floor_s = result["store_floor"]["seconds"]
+        result["import_vs_store_floor"] = round(result["csv_import"]["seconds"] / floor_s, 1) if floor_s else None
     return result
 
 

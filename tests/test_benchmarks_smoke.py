@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,3 +47,34 @@ def test_import_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
     assert result["sqlite"]["csv_import"]["errors"] == 0
     assert result["floor"]["rows"] == 1000
     assert result["goals"]["sqlite_csv_100k"]["measured_rows_per_s"] > 0
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="the PostgreSQL phase needs PostgreSQL"
+)
+def test_import_benchmark_runs_on_postgresql(tmp_path: Path) -> None:
+    """The PostgreSQL phase (raw COPY, import, re-import, store floor, XLSX) on a scratch database it drops after."""
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    name = f"attain_bench_smoke_{os.getpid()}"
+    try:
+        result = _run(
+            "benchmarks.import_orders",
+            "--rows", "1000", "--xlsx-rows", "100", "--reps", "50", "--no-sqlite", "--no-floor",
+            "--pg-url", f"{base}/{name}", "--workdir", str(tmp_path),
+            tmp_path=tmp_path,
+        )  # fmt: skip
+    finally:
+        import psycopg
+
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg = result["postgresql"]
+    assert (pg["csv_import"]["created"], pg["csv_import"]["errors"]) == (1000, 0)
+    assert (pg["csv_reimport"]["created"], pg["csv_reimport"]["updated"], pg["csv_reimport"]["unchanged"]) == (
+        0,
+        0,
+        1000,
+    )
+    assert pg["store_floor"]["stored_rows"] == 2000  # 1,000 orders and their 1,000 lines
+    assert pg["import_vs_store_floor"] > 0
+    assert "sqlite" not in result

@@ -9,7 +9,8 @@ Steps, each phase in its own process (Django binds one database per process):
    into a bare table with the file's columns, (b) Attain's CSV import (``facts_import``, all validation),
    (c) the XLSX import (under another source, so its rows are new; the read alone is timed too), a
    re-import of the CSV (must create and update nothing), and the *store floor*: the imported orders and lines
-   loaded by ``COPY`` into bare copies of their tables (no index, key or check; rolled back);
+   loaded by ``COPY`` into bare copies of their tables (no index, key or check), then the tables' own indexes and
+   keys built on those copies (rolled back);
 3. SQLite (fresh file): the same reference data, (d) Attain's CSV import and the XLSX import;
 4. ``floor.py`` on the same data size.
 Prints one JSON object: rows/s per phase and the PostgreSQL import time as a multiple of raw COPY and of the
@@ -22,6 +23,7 @@ import argparse
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -172,8 +174,10 @@ def _store_floor(source: str) -> dict[str, Any]:
                     buffer.write(block)
             loads.append((table, columns, buffer.getvalue()))
         seconds: dict[str, float] = {}
+        index_seconds: dict[str, float] = {}
         rows = 0
         with transaction.atomic():
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # as the import's own index builds
             for table, columns, payload in loads:
                 cursor.execute(f"CREATE TABLE bench_bare_{table} (LIKE {table} INCLUDING DEFAULTS)")
                 started = time.perf_counter()
@@ -182,9 +186,29 @@ def _store_floor(source: str) -> dict[str, Any]:
                 seconds[table] = round(time.perf_counter() - started, 3)
                 cursor.execute(f"SELECT COUNT(*) FROM bench_bare_{table}")  # noqa: S608 - a model's table name
                 rows += int(cursor.fetchone()[0])
+                # Then every index the real table has (primary and unique keys included), built after the load.
+                cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname", [table])
+                definitions = [str(row[0]) for row in cursor.fetchall()]
+                started = time.perf_counter()
+                for definition in definitions:
+                    cursor.execute(
+                        re.sub(
+                            r"^(CREATE (?:UNIQUE )?INDEX )(\S+) ON (\S+) ",
+                            rf"\1bench_bare_\2 ON bench_bare_{table} ",
+                            definition,
+                        )
+                    )
+                index_seconds[table] = round(time.perf_counter() - started, 3)
             transaction.set_rollback(True)
     total = sum(seconds.values())
-    return {"seconds": round(total, 3), "tables": seconds, "stored_rows": rows}
+    indexed = total + sum(index_seconds.values())
+    return {
+        "seconds": round(total, 3),
+        "tables": seconds,
+        "stored_rows": rows,
+        "with_indexes_s": round(indexed, 3),
+        "index_builds": index_seconds,
+    }
 
 
 def phase(args: argparse.Namespace) -> dict[str, Any]:
@@ -226,6 +250,10 @@ def phase(args: argparse.Namespace) -> dict[str, Any]:
         result["import_vs_copy"] = round(result["csv_import"]["seconds"] / copy_s, 1) if copy_s else None
         floor_s = result["store_floor"]["seconds"]
         result["import_vs_store_floor"] = round(result["csv_import"]["seconds"] / floor_s, 1) if floor_s else None
+        indexed_s = result["store_floor"]["with_indexes_s"]
+        result["import_vs_indexed_store_floor"] = (
+            round(result["csv_import"]["seconds"] / indexed_s, 1) if indexed_s else None
+        )
     return result
 
 

@@ -76,5 +76,7 @@ def test_import_benchmark_runs_on_postgresql(tmp_path: Path) -> None:
         1000,
     )
     assert pg["store_floor"]["stored_rows"] == 2000  # 1,000 orders and their 1,000 lines
+    assert set(pg["store_floor"]["index_builds"]) == {"sales_order", "sales_orderline"}
+    assert pg["store_floor"]["with_indexes_s"] > pg["store_floor"]["seconds"]
     assert pg["import_vs_store_floor"] > 0
     assert "sqlite" not in result

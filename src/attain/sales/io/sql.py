@@ -138,13 +138,16 @@ def _attached_stage(cursor: Any, name: str, frame: pl.DataFrame, types: dict[str
 
 
 def _detach_stages(stages: list[tuple[str, str]]) -> None:
-    """Detach (if attached) and delete the scratch files of ``stages``."""
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA database_list")
-        attached = {str(row[1]) for row in cursor.fetchall()}
-        for name, path in stages:
-            if name in attached:
-                cursor.execute(f"DETACH DATABASE {name}")
+    """Detach (if attached) and delete the scratch files of ``stages``; the files go even if detaching fails."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA database_list")
+            attached = {str(row[1]) for row in cursor.fetchall()}
+            for name, _path in stages:
+                if name in attached:
+                    cursor.execute(f"DETACH DATABASE {name}")
+    finally:
+        for _name, path in stages:
             Path(path).unlink(missing_ok=True)
 
 

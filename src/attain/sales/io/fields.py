@@ -273,6 +273,7 @@ SPECS: dict[str, KindSpec] = {
                 "回款金额",
                 "回款金額",
                 "本次回款金额（元）",
+                "本次回款金额",
                 "金额",
                 required=True,
             ),

@@ -120,8 +120,8 @@ def _attached_stage(cursor: Any, name: str, frame: pl.DataFrame, types: dict[str
     """SQLite, large frames: the rows are written into a scratch database file by ADBC's SQLite driver (a C loop
     over the Arrow columns; ``executemany`` costs a Python round per row, ≈ 4× as long for 1M rows), which this
     connection then attaches; returns the stage's table name. The stage's columns are declared with ``types`` (the
-    target columns' types, so the same affinity applies as in a temporary stage) and hold what ``_sqlite_column``
-    would bind (decimals and dates as text, booleans 0/1). The file is only a stage: ``import_tuning`` detaches and
+    target columns' types, so the same affinity applies as in a temporary stage) and hold what ``_sqlite_frame``
+    gives (decimals and dates as text, booleans 0/1). The file is only a stage: ``import_tuning`` detaches and
     deletes it when the import ends, whatever happened to the transaction."""
     import adbc_driver_sqlite.dbapi as adbc  # only SQLite imports of large files need it
 
@@ -152,7 +152,8 @@ def _detach_stages(stages: list[tuple[str, str]]) -> None:
 
 
 def _sqlite_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with each column as ``_sqlite_column`` binds it (decimals and dates as text, booleans 0/1)."""
+    """``frame`` with each column as Django would bind it on SQLite: decimals and dates as text (stored with the
+    column's NUMERIC affinity, exactly like Django's own writes), booleans 0/1; the rest as it is."""
     return frame.with_columns(
         pl.col(name).cast(pl.Int8)
         if dtype == pl.Boolean
@@ -175,23 +176,10 @@ def _load(cursor: Any, stage: str, frame: pl.DataFrame) -> None:
         with raw.copy(f"COPY {stage} ({q_cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
             copy.write(buffer.getbuffer())
         return
-    columns = [_sqlite_column(frame[c]) for c in frame.columns]
+    columns = [column.to_list() for column in _sqlite_frame(frame).iter_columns()]
     marks = ", ".join(["?"] * len(columns))
     # The raw sqlite3 cursor: Django's wrapper would rewrite "%s" for each call, which we do not need here.
     cursor.cursor.executemany(f"INSERT INTO {stage} ({q_cols}) VALUES ({marks})", zip(*columns, strict=True))
-
-
-def _sqlite_column(series: pl.Series) -> list[Any]:
-    """A column as the Python values Django would bind on SQLite: decimals and dates as text, booleans 0/1."""
-    dtype = series.dtype
-    if dtype == pl.Boolean:
-        return series.cast(pl.Int8).to_list()
-    if dtype.is_decimal() or dtype in (pl.Date, pl.Datetime):
-        # Decimal text is stored with the column's NUMERIC affinity, exactly like Django's own writes.
-        return series.cast(pl.String).to_list()
-    if dtype.is_float():
-        return series.to_list()
-    return series.to_list()
 
 
 SQLITE_CACHE_KIB = 200_000  # SQLite page cache (KiB) while an import writes; measured in docs/benchmarks.md
@@ -216,13 +204,17 @@ def import_tuning() -> Iterator[None]:
         if set_temp:
             cursor.execute("PRAGMA temp_store = MEMORY")
     stages: list[tuple[str, str]] = []
+    outer = getattr(connection, _ATTACHED, None)  # an enclosing import_tuning's stages, if any
     if set_temp:
         setattr(connection, _ATTACHED, stages)
     try:
         yield
     finally:
         if set_temp:
-            delattr(connection, _ATTACHED)
+            if outer is None:
+                delattr(connection, _ATTACHED)
+            else:
+                setattr(connection, _ATTACHED, outer)
             _detach_stages(stages)
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {cache}")
@@ -594,7 +586,7 @@ def _sqlite_insert(cursor: Any, model: Any, rows: pl.DataFrame) -> None:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     targets = [_quote(c) for c in (*staged, *constant, *stamps)]
     values = [f"s.{_quote(c)}" for c in staged] + ["%s"] * (len(constant) + len(stamps))
-    params = [_sqlite_column(rows[c].head(1))[0] for c in constant] + [now] * len(stamps)
+    params = [*(_sqlite_frame(rows.select(constant).head(1)).row(0) if constant else ()), *[now] * len(stamps)]
     with _staged(cursor, table, rows.select(staged), {c: c for c in staged}) as stage:
         cursor.execute(
             f"INSERT INTO {_quote(table)} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {stage} s", params

@@ -171,3 +171,21 @@ def test_a_whole_file_import_through_scratch_stages(stages: list[str]) -> None:
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert _attached() == []
     assert not any(Path(path).exists() for path in stages)
+
+
+def test_nested_tunings_each_detach_their_own_stages(stages: list[str]) -> None:
+    customer_id, person_id, unit_id = _world()
+    with sql.import_tuning():
+        outer = getattr(connection, sql._ATTACHED)
+        with sql.import_tuning(), transaction.atomic():
+            sql.fact_load(
+                model=Order,
+                frame=_orders(customer_id, person_id, unit_id, {"O1": "1.00"}),
+                now=timezone.now(),
+                batch_id=None,
+            )
+        assert getattr(connection, sql._ATTACHED) is outer  # the inner one gave the outer its list back
+        assert _attached() == []
+    assert not hasattr(connection, sql._ATTACHED)
+    assert stages
+    assert not any(Path(path).exists() for path in stages)

@@ -95,27 +95,31 @@ class _Orders(_Engagement):
             self.make_csat(order, seller, day)
         return order
 
+    def reverse(self, order: Any, kind: str, on: dt.date, amount: Decimal, reason: str) -> None:
+        """A cancellation or refund of ``amount`` of ``order`` on ``on``, credited like the order."""
+        self.built.add(
+            "OrderReversal",
+            _model("OrderReversal")(
+                source=DEMO_SOURCE,
+                external_id=self.external_id("XC-RV"),
+                order=order,
+                kind=kind,
+                reversed_on=on,
+                amount=amount,
+                person=order.person,
+                unit=order.unit,
+                reason=reason,
+            ),
+        )
+
     def settle(self, order: Any, book: Book, seller: Seller) -> None:
         """Collections (on time, late or in parts), a cancellation now and then, an occasional refund."""
-        collection_model, reversal_model = _model("Collection"), _model("OrderReversal")
+        collection_model = _model("Collection")
         rng = self.rng
         if rng.random() < 0.02:
             cancel_on = order.booked_on + dt.timedelta(days=rng.randint(2, 15))
             if cancel_on <= self.end:
-                self.built.add(
-                    "OrderReversal",
-                    reversal_model(
-                        source=DEMO_SOURCE,
-                        external_id=self.external_id("XC-RV"),
-                        order=order,
-                        kind=ReversalKind.CANCELLATION,
-                        reversed_on=cancel_on,
-                        amount=order.amount,
-                        person=order.person,
-                        unit=order.unit,
-                        reason=rng.choice(CANCEL_REASONS),
-                    ),
-                )
+                self.reverse(order, ReversalKind.CANCELLATION, cancel_on, order.amount, rng.choice(CANCEL_REASONS))
                 order.status = OrderStatus.CANCELLED
                 return
         if book.payer == "punctual":
@@ -159,20 +163,7 @@ class _Orders(_Engagement):
             refund_on = paid_on + dt.timedelta(days=rng.randint(5, 40))
             if rng.random() < 0.015 and refund_on <= self.end:
                 refund = money(order.amount * Decimal(rng.choice(("0.1", "0.2", "0.5"))))
-                self.built.add(
-                    "OrderReversal",
-                    reversal_model(
-                        source=DEMO_SOURCE,
-                        external_id=self.external_id("XC-RV"),
-                        order=order,
-                        kind=ReversalKind.REFUND,
-                        reversed_on=refund_on,
-                        amount=refund,
-                        person=order.person,
-                        unit=order.unit,
-                        reason=rng.choice(REFUND_REASONS),
-                    ),
-                )
+                self.reverse(order, ReversalKind.REFUND, refund_on, refund, rng.choice(REFUND_REASONS))
         elif (self.end - order.booked_on).days > 14:
             order.status = OrderStatus.INVOICED if collected == 0 else OrderStatus.DELIVERED
 
